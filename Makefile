@@ -1,0 +1,77 @@
+# vecdot: one command for each job. `make help` lists them.
+#
+#   make up      build the image and run the service on 127.0.0.1:8000
+#   make test    every test: C kernel, library, web app, container end to end
+#   make bench   the benchmarks (not part of make test)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+CC     ?= cc
+# Whichever Compose the machine has: the v2 plugin or the v1 binary.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+export COMPOSE
+
+KERNEL_SRC := lib/c/dot.c lib/c/exact.c lib/c/parse.c
+CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
+
+.DEFAULT_GOAL := help
+.PHONY: help venv lib test test-c test-lib test-web test-e2e serve image up down logs bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# The virtualenv is rebuilt when a requirements file changes.
+$(VENV)/.ready: requirements.txt requirements-dev.txt
+	@echo "== creating $(VENV) with $$($(PYTHON) --version)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.ready ## create .venv with the pinned dev dependencies
+
+lib: $(VENV)/.ready ## build and install the extension into .venv (pip install ./lib)
+	@echo "== building the vecdot extension"
+	$(PY) -m pip install --quiet --force-reinstall --no-deps ./lib
+
+test: test-c test-lib test-web test-e2e ## run every test (C, library, web, container)
+
+test-c: ## the plain-C kernel tests, no Python involved
+	@echo "== C kernel tests"
+	@mkdir -p build
+	$(CC) $(CFLAGS_C) -o build/test_kernel tests/c/test_kernel.c $(KERNEL_SRC) -lm
+	./build/test_kernel
+
+test-lib: lib ## the library tests (pytest tests/lib)
+	@echo "== library tests"
+	$(PY) -m pytest tests/lib
+
+test-web: lib ## the web app tests, including a real gunicorn (pytest tests/web)
+	@echo "== web tests"
+	$(PY) -m pytest tests/web
+
+test-e2e: lib ## build the image, run it with compose, test it over HTTP
+	@echo "== end-to-end container tests"
+	$(PY) -m pytest tests/e2e
+
+serve: lib ## run the service locally with gunicorn on port 8000 (no Docker)
+	$(VENV)/bin/gunicorn --config web/gunicorn.conf.py
+
+image: ## build the Docker image vecdot:latest (base image first if missing)
+	scripts/docker-build.sh
+
+up: image ## build, start with compose, wait until healthy
+	scripts/compose-up.sh
+
+down: ## stop the compose service
+	$(COMPOSE) down
+
+logs: ## follow the service logs
+	$(COMPOSE) logs -f
+
+bench: lib ## run the benchmarks (about 10 minutes); see docs/benchmarks.md
+	$(PY) bench/run.py
+
+clean: ## remove build artefacts and the virtualenv
+	rm -rf build lib/build lib/*.egg-info $(VENV) .pytest_cache .hypothesis

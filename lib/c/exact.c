@@ -1,0 +1,399 @@
+/* exact.c: the correctly rounded dot product (vecdot.dot with accurate=True).
+ *
+ * Two paths, so a well-conditioned input does not pay for the hard case:
+ *
+ *  1. A compensated pass (Ogita, Rump and Oishi's Dot2, in 8 SIMD-friendly
+ *     lanes): every product is split exactly into p + e (TwoProduct) and
+ *     every running sum into s + q (TwoSum), so the only rounding left is in
+ *     the small correction terms. The pass also sums |correction terms|,
+ *     which bounds the error rigorously. If the candidate hi = fl(s + c) is
+ *     provably the nearest double to the exact value (the error bound lies
+ *     strictly inside hi's rounding interval), it is returned.
+ *
+ *  2. Otherwise (heavy cancellation, results near underflow, products that
+ *     overflow, inf/nan inputs), the exact sum: each product of two 53-bit
+ *     integer mantissas is added exactly into a fixed-point accumulator of
+ *     136 x 32-bit digits spanning 2^-2148 .. 2^2204, which holds any sum of
+ *     float64 products without loss, and the total is rounded once.
+ *
+ * The result is the exact dot product of the inputs' values rounded to the
+ * nearest float64, ties to even, for every finite input; it is +-inf only
+ * when that rounded value overflows. With inf or nan among the inputs the
+ * result follows IEEE: nan if any product is nan (nan, or inf * 0) or
+ * infinities of both signs meet, else the infinity's sign.
+ */
+#include <float.h>
+#include <math.h>
+
+#include "dot.h"
+#include "block.h"
+
+#if FLT_EVAL_METHOD != 0
+#  error "exact.c needs double arithmetic rounded to double (SSE2, not x87)"
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define VD_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#  define VD_ALWAYS_INLINE inline
+#endif
+
+/* ---- 1. the compensated pass --------------------------------------------- */
+
+#define CL 8  /* lanes: two AVX2 registers, one AVX-512 register */
+
+typedef struct {
+    double s[CL];  /* running sums; s + c is the partial dot product */
+    double c[CL];  /* sums of the correction terms s could not hold */
+    double r[CL];  /* sums of |correction terms|: bounds the error in c */
+} comp_state;
+
+/* a * b == p + *e exactly, unless the product underflows or overflows. */
+static VD_ALWAYS_INLINE double
+two_prod(double a, double b, double *e, int have_fma)
+{
+    double p = a * b;
+    if (have_fma) {
+        *e = fma(a, b, -p);
+    }
+    else {
+        /* Dekker's product: Veltkamp-split each factor into 26-bit halves
+         * whose products are exact. */
+        const double split = 134217729.0; /* 2^27 + 1 */
+        double ca = split * a, ah = ca - (ca - a), al = a - ah;
+        double cb = split * b, bh = cb - (cb - b), bl = b - bh;
+        *e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    }
+    return p;
+}
+
+/* One element into lane k: TwoProduct, then TwoSum into s, and the two
+ * rounding errors (q, e) into c, their size into r. */
+static VD_ALWAYS_INLINE void
+comp_step(double *s, double *c, double *r, double a, double b, int have_fma)
+{
+    double e, p = two_prod(a, b, &e, have_fma);
+    double t = *s + p, z = t - *s;
+    double q = (*s - (t - z)) + (p - z); /* TwoSum: t + q == s + p */
+    double x = q + e;
+    *s = t;
+    *c += x;
+    *r += fabs(x);
+}
+
+static VD_ALWAYS_INLINE void
+comp_body(comp_state *st, const double *a, const double *b, size_t n, int have_fma)
+{
+    /* Local copies, so the compiler keeps the CL independent chains in
+     * SIMD registers rather than in memory. */
+    double s[CL], c[CL], r[CL];
+    memcpy(s, st->s, sizeof s);
+    memcpy(c, st->c, sizeof c);
+    memcpy(r, st->r, sizeof r);
+    size_t i = 0;
+    for (; i + CL <= n; i += CL) {
+        for (size_t k = 0; k < CL; k++) {
+            comp_step(&s[k], &c[k], &r[k], a[i + k], b[i + k], have_fma);
+        }
+    }
+    for (size_t k = 0; i < n; i++, k++) {
+        comp_step(&s[k], &c[k], &r[k], a[i], b[i], have_fma);
+    }
+    memcpy(st->s, s, sizeof s);
+    memcpy(st->c, c, sizeof c);
+    memcpy(st->r, r, sizeof r);
+}
+
+/* FMA makes TwoProduct two instructions instead of seventeen: use it when
+ * the CPU has it, chosen at run time so the build stays baseline. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2,fma"))) static void
+comp_fma(comp_state *st, const double *a, const double *b, size_t n)
+{
+    comp_body(st, a, b, n, 1);
+}
+
+static void
+comp_nofma(comp_state *st, const double *a, const double *b, size_t n)
+{
+    comp_body(st, a, b, n, 0);
+}
+
+static void
+comp_pass(comp_state *st, const double *a, const double *b, size_t n)
+{
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        comp_fma(st, a, b, n);
+    }
+    else {
+        comp_nofma(st, a, b, n);
+    }
+}
+#elif defined(__ARM_FEATURE_FMA) || defined(FP_FAST_FMA)
+static void
+comp_pass(comp_state *st, const double *a, const double *b, size_t n)
+{
+    comp_body(st, a, b, n, 1);
+}
+#else
+static void
+comp_pass(comp_state *st, const double *a, const double *b, size_t n)
+{
+    comp_body(st, a, b, n, 0);
+}
+#endif
+
+/* s + c += x, with |what c could not hold| added to r. */
+static void
+comp_add(double *s, double *c, double *r, double x)
+{
+    double t = *s + x, z = t - *s;
+    double q = (*s - (t - z)) + (x - z);
+    *s = t;
+    *c += q;
+    *r += fabs(q);
+}
+
+/* True when every real number within err of hi + lo rounds to hi: the
+ * interval lies strictly inside half the gap below |hi| (the smaller of the
+ * two gaps around it). The 2^-20 margin absorbs the rounding of this very
+ * test, so the comparison is conservative. */
+static int
+certified(double hi, double lo, double err)
+{
+    if (hi == 0.0 || !isfinite(hi) || !isfinite(err)) {
+        return 0;
+    }
+    double ahi = fabs(hi);
+    double half_gap = (ahi - nextafter(ahi, 0.0)) * 0.5;
+    return fabs(lo) + err <= half_gap * (1.0 - 0x1p-20);
+}
+
+/* ---- 2. the exact accumulator -------------------------------------------- */
+
+#define SA_BIAS 2148          /* digit 0, bit 0 weighs 2^-2148: the smallest product bit */
+#define SA_DIGITS 136         /* 32-bit digits up to 2^2204: 2^2048 products, 2^156 of them */
+#define SA_CARRY_EVERY (1u << 30) /* each digit gains < 2^32 per product; int64 holds 2^31 */
+#define LOW32 0xffffffffu
+
+typedef struct {
+    int64_t d[SA_DIGITS];  /* value = sum d[j] * 2^(32j - SA_BIAS); carries are lazy */
+    uint32_t pending;      /* products added since the last carry propagation */
+    int nan, pos_inf, neg_inf;
+} superacc;
+
+/* |x| == m * 2^e with m < 2^53 an integer. */
+static void
+decompose(double x, uint64_t *m, int *e)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int biased = (int)((bits >> 52) & 0x7ff);
+    *m = bits & (((uint64_t)1 << 52) - 1);
+    if (biased == 0) {
+        *e = -1074;                   /* subnormal or zero */
+    }
+    else {
+        *m |= (uint64_t)1 << 52;
+        *e = biased - 1075;
+    }
+}
+
+/* Bring every digit but the top one into [0, 2^32). */
+static void
+sa_carry(superacc *sa)
+{
+    for (size_t j = 0; j + 1 < SA_DIGITS; j++) {
+        int64_t low = sa->d[j] & (int64_t)LOW32;
+        /* (d - low) is a multiple of 2^32, so this division is exact,
+         * unlike >> of a negative number, which C leaves to the compiler. */
+        sa->d[j + 1] += (sa->d[j] - low) / ((int64_t)1 << 32);
+        sa->d[j] = low;
+    }
+    sa->pending = 0;
+}
+
+static void
+sa_add_special(superacc *sa, double x, double y)
+{
+    if (isnan(x) || isnan(y) || x == 0.0 || y == 0.0) {
+        sa->nan = 1;                  /* nan, or inf * 0 */
+    }
+    else if (signbit(x) != signbit(y)) {
+        sa->neg_inf = 1;
+    }
+    else {
+        sa->pos_inf = 1;
+    }
+}
+
+static void
+sa_add_product(superacc *sa, double x, double y)
+{
+    if (!isfinite(x) || !isfinite(y)) {
+        sa_add_special(sa, x, y);
+        return;
+    }
+    uint64_t mx, my;
+    int ex, ey;
+    decompose(x, &mx, &ex);
+    decompose(y, &my, &ey);
+    if (mx == 0 || my == 0) {
+        return;
+    }
+    /* The 106-bit product mx * my as four 32-bit digits, from 32 x 21-bit
+     * partial products so no intermediate passes 2^64. */
+    uint64_t xl = mx & LOW32, xh = mx >> 32, yl = my & LOW32, yh = my >> 32;
+    uint64_t p0 = xl * yl;
+    uint64_t p1 = xh * yl + xl * yh + (p0 >> 32);
+    uint64_t p2 = xh * yh + (p1 >> 32);
+    uint64_t digit[4] = {p0 & LOW32, p1 & LOW32, p2 & LOW32, p2 >> 32};
+
+    /* Place them at bit position ex + ey + SA_BIAS (never negative). */
+    int pos = ex + ey + SA_BIAS;
+    int at = pos / 32, shift = pos % 32;
+    uint64_t word[5];
+    if (shift == 0) {
+        for (int j = 0; j < 4; j++) {
+            word[j] = digit[j];
+        }
+        word[4] = 0;
+    }
+    else {
+        word[0] = (digit[0] << shift) & LOW32;
+        for (int j = 1; j < 4; j++) {
+            word[j] = ((digit[j] << shift) | (digit[j - 1] >> (32 - shift))) & LOW32;
+        }
+        word[4] = digit[3] >> (32 - shift);
+    }
+    int negative = signbit(x) != signbit(y);
+    for (int j = 0; j < 5; j++) {
+        sa->d[at + j] += negative ? -(int64_t)word[j] : (int64_t)word[j];
+    }
+    if (++sa->pending == SA_CARRY_EVERY) {
+        sa_carry(sa);
+    }
+}
+
+static int
+sa_bit(const superacc *sa, long k)
+{
+    return k >= 0 && (sa->d[k / 32] >> (k % 32)) & 1;
+}
+
+/* Round the exact sum once to the nearest double, ties to even. */
+static double
+sa_round(superacc *sa)
+{
+    if (sa->nan || (sa->pos_inf && sa->neg_inf)) {
+        return NAN;
+    }
+    if (sa->pos_inf || sa->neg_inf) {
+        return sa->pos_inf ? INFINITY : -INFINITY;
+    }
+    sa_carry(sa);
+    int negative = sa->d[SA_DIGITS - 1] < 0;
+    if (negative) {
+        for (size_t j = 0; j < SA_DIGITS; j++) {
+            sa->d[j] = -sa->d[j];
+        }
+        sa_carry(sa);
+    }
+    long top = SA_DIGITS - 1;
+    while (top >= 0 && sa->d[top] == 0) {
+        top--;
+    }
+    if (top < 0) {
+        return 0.0;
+    }
+    long msb = top * 32 + 31;  /* digits below the top one never pass 2^32 */
+    while (!sa_bit(sa, msb)) {
+        msb--;
+    }
+    /* Keep 53 bits, or fewer where the result is subnormal: no bit below
+     * 2^-1074 survives. */
+    long low = msb - 52 < 1074 ? 1074 : msb - 52;
+    uint64_t q = 0;
+    for (long k = msb; k >= low; k--) {
+        q = (q << 1) | (uint64_t)sa_bit(sa, k);
+    }
+    int round = sa_bit(sa, low - 1), sticky = 0;
+    for (long k = low - 2; k >= 0 && !sticky; k--) {
+        if (k % 32 == 31 && sa->d[k / 32] == 0) {
+            k -= 31;                  /* skip a zero digit whole */
+            continue;
+        }
+        sticky = sa_bit(sa, k);
+    }
+    if (round && (sticky || (q & 1))) {
+        q++;
+    }
+    /* q <= 2^53 converts exactly; ldexp rounds only by overflowing to inf,
+     * which is then the correctly rounded result. */
+    double v = ldexp((double)q, (int)(low - SA_BIAS));
+    return negative ? -v : v;
+}
+
+static double
+exact_sum(vd_vector a, vd_vector b, size_t n)
+{
+    superacc sa = {{0}, 0, 0, 0, 0};
+    double bufa[VD_BLOCK], bufb[VD_BLOCK];
+    for (size_t i = 0; i < n; i += VD_BLOCK) {
+        size_t len = n - i < VD_BLOCK ? n - i : VD_BLOCK;
+        const double *pa = vd_block(a, i, len, bufa);
+        const double *pb = vd_block(b, i, len, bufb);
+        for (size_t j = 0; j < len; j++) {
+            sa_add_product(&sa, pa[j], pb[j]);
+        }
+    }
+    return sa_round(&sa);
+}
+
+/* ---- the entry point ----------------------------------------------------- */
+
+double
+vd_dot_exact(vd_vector a, vd_vector b, size_t n)
+{
+    if (n == 0) {
+        return 0.0;
+    }
+    comp_state st;
+    memset(&st, 0, sizeof st);
+    double bufa[VD_BLOCK], bufb[VD_BLOCK];
+    for (size_t i = 0; i < n; i += VD_BLOCK) {
+        size_t len = n - i < VD_BLOCK ? n - i : VD_BLOCK;
+        comp_pass(&st, vd_block(a, i, len, bufa), vd_block(b, i, len, bufb), len);
+    }
+
+    /* Merge the lanes: the s exactly (TwoSum), the c by plain addition. */
+    double s = 0.0, c = 0.0, r_merge = 0.0, r_lanes = 0.0;
+    for (size_t k = 0; k < CL; k++) {
+        comp_add(&s, &c, &r_merge, st.s[k]);
+    }
+    for (size_t k = 0; k < CL; k++) {
+        c += st.c[k];
+        r_merge += fabs(st.c[k]);
+        r_lanes += st.r[k];
+    }
+    double hi = s + c, z = hi - s;
+    double lo = (s - (hi - z)) + (c - z); /* hi + lo == s + c exactly */
+
+    /* Error bound. A chain of m rounded additions whose terms have absolute
+     * sum R errs by at most m*u*R (to first order; the factor 1 + 2^-10
+     * covers the rest while n*u < 2^-20): each lane's c chain has at most
+     * ceil(n/CL) + 1 roundings, the merge chain 2*CL + 2. Products that
+     * underflow lose at most a few 2^-1075 each: the last term covers them
+     * generously. The interval check then certifies or rejects hi. */
+    if (n < ((size_t)1 << 32)) {
+        double per_lane = (double)(n / CL + 2);
+        double err = (per_lane * r_lanes + (double)(2 * CL + 2) * r_merge)
+                         * 0x1p-53 * (1.0 + 0x1p-10)
+                     + (double)(n + 4 * CL) * 0x1p-1060;
+        if (isfinite(s) && isfinite(c) && isfinite(r_lanes) && isfinite(r_merge)
+            && certified(hi, lo, err)) {
+            return hi;
+        }
+    }
+    return exact_sum(a, b, n);
+}

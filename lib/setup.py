@@ -1,0 +1,56 @@
+"""Build vecdot._vecdot: C11 against the limited API, one abi3 wheel for 3.11+.
+
+The metadata lives in pyproject.toml; this file only describes the extension,
+which pyproject.toml cannot.
+"""
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+SOURCES = [
+    "c/module.c",  # the binding: argument handling only
+    "c/vectors.c",  # Python objects -> vd_vector views
+    "c/dot.c",  # fast kernel (plain C)
+    "c/exact.c",  # correctly rounded kernel (plain C)
+    "c/parse.c",  # number parser (plain C)
+]
+
+GCC_FLAGS = [
+    "-std=c11",
+    "-O3",
+    # The accurate kernel's error-free transformations are only exact if
+    # a*b+c is never fused behind our back; the fast kernel then also gives
+    # the same bits on every CPU.
+    "-ffp-contract=off",
+    "-fno-strict-aliasing",
+    "-fvisibility=hidden",
+    "-Wall",
+    "-Wextra",
+    "-Werror=implicit-function-declaration",
+]
+
+
+class BuildExt(build_ext):
+    """Add the GCC/Clang flags above; other compilers keep their defaults."""
+
+    def build_extensions(self):
+        if self.compiler.compiler_type == "unix":
+            for ext in self.extensions:
+                ext.extra_compile_args = GCC_FLAGS + ext.extra_compile_args
+        super().build_extensions()
+
+
+setup(
+    ext_modules=[
+        Extension(
+            "vecdot._vecdot",
+            sources=SOURCES,
+            depends=["c/block.h", "c/dot.h", "c/limited.h", "c/parse.h", "c/vectors.h"],
+            include_dirs=["c"],
+            py_limited_api=True,
+        )
+    ],
+    cmdclass={"build_ext": BuildExt},
+    # Tag the wheel abi3 from 3.11: the floor set in c/limited.h.
+    options={"bdist_wheel": {"py_limited_api": "cp311"}},
+)

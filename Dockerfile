@@ -1,0 +1,106 @@
+# syntax=docker/dockerfile:1
+# vecdot's image: a build stage compiles the C extension against Debian's CPython
+# and tests it; the runtime stage serves it with Flask under gunicorn and has no
+# compiler. Build with `make image` (scripts/docker-build.sh); see docs/docker.md.
+#
+# Both stages start from the same Debian release, so the extension is compiled
+# and run with the exact same Python (3.13) and glibc.
+
+# build: gcc and the CPython headers; builds the vecdot wheel and runs the lib tests on it
+FROM debian:trixie-slim AS build
+
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends \
+        gcc \
+        libc6-dev \
+        python3-dev \
+        python3-venv \
+    ; \
+    rm -rf /var/lib/apt/lists/*
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_INPUT=1
+
+WORKDIR /src
+
+# Two virtualenvs: /opt/venv is what the runtime stage copies (no pip in it:
+# nothing is installed at run time); /opt/test holds pip and the test tools and
+# never leaves this stage.
+RUN set -eux; \
+    python3 -m venv --without-pip /opt/venv; \
+    python3 -m venv /opt/test
+
+# Dependencies before sources: a change to lib/ or web/ reuses this layer.
+# The pip_cert secret is a proxy's CA bundle when scripts/docker-build.sh finds
+# one on the host (docs/docker.md); it is mounted for this step only.
+COPY requirements.txt requirements-dev.txt ./
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=secret,id=pip_cert \
+    set -eux; \
+    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi; \
+    /opt/test/bin/pip install -r requirements-dev.txt; \
+    /opt/test/bin/pip --python /opt/venv/bin/python install -r requirements.txt
+
+# The wheel, installed into both virtualenvs from the same file.
+COPY lib/ lib/
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=secret,id=pip_cert \
+    set -eux; \
+    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi; \
+    /opt/test/bin/pip wheel --no-deps --wheel-dir /wheels ./lib; \
+    /opt/test/bin/pip install --no-deps --no-index /wheels/vecdot-*.whl; \
+    /opt/test/bin/pip --python /opt/venv/bin/python install --no-deps --no-index /wheels/vecdot-*.whl
+
+# The lib tests against the installed wheel, not the source tree: run from
+# tests/ so that lib/vecdot (which has no compiled module) is not importable.
+COPY tests/lib/ tests/lib/
+RUN set -eux; \
+    cd tests; \
+    /opt/test/bin/python -m pytest -q -p no:cacheprovider lib
+
+
+# runtime: Debian's python3 and the virtualenv from build; no compiler, no headers, no pip
+FROM debian:trixie-slim AS runtime
+
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends \
+        python3 \
+    ; \
+    rm -rf /var/lib/apt/lists/*
+
+# A system user with fixed IDs, so file permissions and orchestrator policies
+# (runAsUser, runAsNonRoot) can name it.
+RUN set -eux; \
+    groupadd --system --gid 999 vecdot; \
+    useradd --system --uid 999 --gid vecdot --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin vecdot
+
+# PYTHONDONTWRITEBYTECODE: the root filesystem may be read-only; the .pyc files
+# are compiled below, at build time. VECDOT_NUM_THREADS=1: gunicorn's workers
+# already use the cores, so one dot product must not start threads of its own.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    VECDOT_NUM_THREADS=1
+
+# Owned by root and only readable by the service: it cannot rewrite its own code.
+COPY --from=build --chown=root:root /opt/venv /opt/venv
+COPY --chown=root:root web/ /app/web/
+RUN set -eux; \
+    python -m compileall -q /app/web; \
+    python -c "import vecdot; assert vecdot.dot([1, 2, 3], [4, 5, 6]) == 32.0; print(vecdot.hello())"
+
+# The numeric form, so a runtime can check it is not root without reading /etc/passwd.
+USER 999:999
+WORKDIR /app
+EXPOSE 8000
+
+# Python's urllib, as the slim image has no curl; a 503 raises, so the check fails.
+# The 2 s interval lets the container report healthy within 3 s of a start.
+HEALTHCHECK --interval=2s --timeout=2s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('VECDOT_PORT', '8000'), timeout=2)"]
+
+# Exec form: gunicorn gets SIGTERM itself and shuts its workers down gracefully.
+CMD ["gunicorn", "--config", "/app/web/gunicorn.conf.py"]

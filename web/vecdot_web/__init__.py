@@ -12,7 +12,7 @@ from .jsonio import OrjsonProvider
 
 def create_app(test_config=None):
     """Build the app: defaults, then VECDOT_* environment variables, then test_config."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # an API: no static files to serve
     app.json = OrjsonProvider(app)
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_prefixed_env("VECDOT")

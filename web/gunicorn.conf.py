@@ -1,0 +1,90 @@
+"""gunicorn settings for the vecdot service: `gunicorn --config web/gunicorn.conf.py`.
+
+Works from any directory. Every setting has a safe default and most can be changed by
+an environment variable (GUNICORN_* for the server, VECDOT_* for the app); docs/web.md
+has the table and the measurements behind the worker choice.
+"""
+
+import json
+import os
+import sys
+
+from gunicorn import util
+from gunicorn.http import message
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # for the import below; `pythonpath` does it for the workers
+from vecdot_web.settings import DEFAULTS  # noqa: E402
+
+
+def _int_env(name, default):
+    value = os.environ.get(name)
+    return default if value is None or value == "" else int(value)
+
+
+# --- What to run, where -------------------------------------------------------------
+wsgi_app = "vecdot_web:create_app()"
+pythonpath = HERE  # so the app imports whatever directory gunicorn starts in
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").split(",")  # all interfaces: the container's port is published
+
+# --- Workers (chosen by measurement on 2 cores, see docs/web.md) ---------------------
+# gthread: as fast as sync here, keeps connections alive, and a slow client holds one
+# thread rather than a whole worker.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+workers = _int_env("GUNICORN_WORKERS", os.cpu_count() or 1)  # one per core: the work is CPU-bound
+threads = _int_env("GUNICORN_THREADS", 4)  # enough to overlap socket waits; more only adds GIL contention
+# gunicorn's workers already use every core, so the extension must not start threads of
+# its own per request (cores x threads would oversubscribe the CPU). An explicit setting
+# in the environment wins.
+os.environ.setdefault("VECDOT_NUM_THREADS", "1")
+
+# --- Lifetimes ----------------------------------------------------------------------
+timeout = _int_env("GUNICORN_TIMEOUT", 30)  # a request takes milliseconds; 30 s only catches a hung worker
+graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 10)  # on SIGTERM, in-flight requests get 10 s to finish
+# (a container's stop grace period must be longer, or it is killed before they do)
+keepalive = _int_env("GUNICORN_KEEPALIVE", 5)  # clients that reuse connections skip the TCP handshake
+max_requests = _int_env("GUNICORN_MAX_REQUESTS", 10000)  # recycle workers so a slow leak cannot grow forever
+max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 1000)  # ... and not all at the same moment
+# The heartbeat file is touched constantly; on a disk-backed /tmp that can stall a worker.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# --- Logs: to the container's stdout/stderr, where `docker logs` finds them ------------
+accesslog = "-"
+errorlog = "-"
+# The path without the query (%(U)s): a GET /dot query can be 64 KiB of numbers, which
+# would cost more to log than to compute and is the client's data, not ours to keep.
+# %(L)s is the request time in seconds.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s "%(a)s"'
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# --- Request limits, set from the app's own so the app, not gunicorn, answers -------
+# The query string can be VECDOT_MAX_QUERY_BYTES long; 1 KiB more covers the method,
+# path and version, so a query just over the app's limit gets the app's JSON 413.
+_max_query = _int_env("VECDOT_MAX_QUERY_BYTES", DEFAULTS["MAX_QUERY_BYTES"])
+limit_request_line = _max_query + 1024
+limit_request_fields = 32  # the API reads a handful of headers; 32 leaves room for proxies
+limit_request_field_size = 4096  # no header it reads is long; cookies are not used
+# No `gunicornc` here: the control socket would be written under $HOME (read-only in the
+# container) and two servers on one host would share its path.
+control_socket_disable = True
+
+
+# --- Two adjustments gunicorn has no setting for --------------------------------------
+# 1. gunicorn's HTTP parser silently caps limit_request_line at 8190 bytes unless it is
+#    0 (unlimited, which lets one client make a worker buffer an endless line). GET /dot
+#    with a thousand values needs more, so raise the cap to the finite limit above.
+#    tests/web/test_gunicorn.py sends a query over 8190 bytes to prove it still works.
+message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, limit_request_line)
+
+
+# 2. Requests gunicorn rejects itself (a request line or header over the limits above,
+#    malformed HTTP) get the service's JSON error shape instead of gunicorn's HTML page.
+def _write_json_error(sock, status_int, reason, mesg):
+    text = f"{reason}: {mesg}" if mesg else reason
+    body = json.dumps({"error": {"status": status_int, "message": text}}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = _write_json_error

@@ -1,0 +1,146 @@
+"""The real server: gunicorn started with web/gunicorn.conf.py, called over HTTP, stopped by SIGTERM."""
+
+import http.client
+import json
+import os
+import runpy
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from gunicorn import util
+from gunicorn.http import message
+
+from web_oracle import packed
+from vecdot_web.settings import DEFAULTS
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+CONFIG = WEB_DIR / "gunicorn.conf.py"
+START_TIMEOUT = 30  # seconds; bounds every wait below so a broken server fails, not hangs
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(port, method, path, body=None, headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn on a free loopback port, started from an unrelated directory."""
+    port = free_port()
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"}
+    env = {k: v for k, v in env.items() if not k.startswith("VECDOT_")}
+    log = tmp_path_factory.mktemp("gunicorn") / "log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)],
+            cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
+        time.sleep(0.1)
+    yield process, port, log
+    if process.poll() is None:  # the shutdown test did not run
+        process.kill()
+        process.wait(timeout=START_TIMEOUT)
+
+
+def test_serves_every_kind_of_request(server):
+    _, port, _ = server
+    assert request(port, "GET", "/")[2] == b'{"message":"Hello, world, from C!"}'
+    assert json.loads(request(port, "GET", "/dot?a=1,2,3&b=4,5,6")[2]) == {"result": 32.0, "n": 3}
+    body = json.dumps({"a": [1, 2], "b": [3, 4]}).encode()
+    status, _, answer = request(port, "POST", "/dot", body, {"Content-Type": "application/json"})
+    assert (status, json.loads(answer)) == (200, {"result": 11.0, "n": 2})
+    status, _, answer = request(port, "POST", "/dot", packed([1.0, 2.0], [3.0, 4.0]),
+                                {"Content-Type": "application/octet-stream"})
+    assert (status, json.loads(answer)) == (200, {"result": 11.0, "n": 2})
+
+
+def test_query_longer_than_gunicorns_usual_8190_byte_cap_is_served(server):
+    _, port, _ = server
+    values = ",".join(["0.5"] * 3000)  # a 9 KB query string
+    status, _, answer = request(port, "GET", f"/dot?a={values}&b={values}")
+    assert (status, json.loads(answer)) == (200, {"result": 750.0, "n": 3000})
+
+
+def test_query_over_the_app_limit_is_the_apps_json_413(server):
+    _, port, _ = server
+    status, content_type, _ = request(port, "GET", "/?pad=" + "x" * DEFAULTS["MAX_QUERY_BYTES"])
+    assert (status, content_type) == (413, "application/json")
+
+
+@pytest.mark.parametrize("path, headers, status", [
+    ("/?pad=" + "x" * (DEFAULTS["MAX_QUERY_BYTES"] + 2048), {}, 414),  # line over gunicorn's limit
+    ("/", {"X-Big": "x" * 5000}, 431),  # header over limit_request_field_size
+    ("/", {f"X-{i}": "1" for i in range(40)}, 431),  # more than limit_request_fields
+])
+def test_requests_gunicorn_rejects_itself_get_json_errors_too(server, path, headers, status):
+    _, port, _ = server
+    code, content_type, body = request(port, "GET", path, headers=headers)
+    assert (code, content_type) == (status, "application/json")
+    assert json.loads(body)["error"]["status"] == status
+
+
+def test_sigterm_stops_it_cleanly(server):
+    process, port, log = server
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=START_TIMEOUT) == 0
+    text = log.read_text()
+    assert "Shutting down" in text and "Traceback" not in text
+
+
+def load_config(monkeypatch, **env):
+    """Run gunicorn.conf.py in this process with only `env` set, and undo what it changes."""
+    monkeypatch.setenv("VECDOT_NUM_THREADS", "")  # recorded, so the config's setdefault is undone
+    for name in list(os.environ):
+        if name.startswith(("GUNICORN_", "VECDOT_")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(util, "write_error", util.write_error)
+    monkeypatch.setattr(message, "MAX_REQUEST_LINE", message.MAX_REQUEST_LINE)
+    return runpy.run_path(str(CONFIG))
+
+
+def test_config_defaults(monkeypatch):
+    config = load_config(monkeypatch)
+    assert config["wsgi_app"] == "vecdot_web:create_app()"
+    assert config["pythonpath"] == str(WEB_DIR)
+    assert config["bind"] == ["0.0.0.0:8000"]
+    assert config["limit_request_line"] > DEFAULTS["MAX_QUERY_BYTES"]
+    assert message.MAX_REQUEST_LINE >= config["limit_request_line"]
+    # The extension runs one thread per call unless the environment says otherwise.
+    assert os.environ["VECDOT_NUM_THREADS"] == "1"
+
+
+def test_config_reads_the_environment(monkeypatch):
+    config = load_config(monkeypatch, GUNICORN_BIND="127.0.0.1:9000,[::1]:9000",
+                         GUNICORN_WORKERS="3", VECDOT_MAX_QUERY_BYTES="100000",
+                         VECDOT_NUM_THREADS="4")
+    assert config["bind"] == ["127.0.0.1:9000", "[::1]:9000"]
+    assert config["workers"] == 3
+    assert config["limit_request_line"] > 100000
+    assert os.environ["VECDOT_NUM_THREADS"] == "4"

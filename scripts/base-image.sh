@@ -54,8 +54,12 @@ if ! command -v debootstrap >/dev/null; then
         exit 1
     fi
     say "installing debootstrap"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+    install_debootstrap() {
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+    }
+    # Update the package lists only if they are missing or stale (.ci/run has
+    # already updated them once).
+    install_debootstrap 2>/dev/null || { apt-get update -qq && install_debootstrap; }
 fi
 
 rootfs=$(mktemp -d "${TMPDIR:-/tmp}/base-image.XXXXXX")

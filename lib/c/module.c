@@ -211,12 +211,12 @@ parse_with_float(const char *field, Py_ssize_t len, int is_str, Py_ssize_t index
     if (PyErr_ExceptionMatches(PyExc_ValueError)) {
         PyErr_Clear();
         /* Show at most 40 characters of the field: it came from outside. */
-        Py_ssize_t shown = len > 40 ? 40 : len;
-        PyObject *head = is_str ? PyUnicode_DecodeUTF8(field, shown, "replace")
-                                : PyBytes_FromStringAndSize(field, shown);
+        Py_ssize_t length = is_str ? PyUnicode_GetLength(text) : len;
+        PyObject *head = is_str ? PyUnicode_Substring(text, 0, 40)
+                                : PyBytes_FromStringAndSize(field, len > 40 ? 40 : len);
         if (head != NULL) {
             PyErr_Format(PyExc_ValueError, "parse() item %zd is not a number: %R%s",
-                         index, head, shown < len ? " (truncated)" : "");
+                         index, head, length > 40 ? " (truncated)" : "");
             Py_DECREF(head);
         }
     }

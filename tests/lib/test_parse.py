@@ -1,0 +1,129 @@
+"""vecdot.parse(text): comma-separated numbers, each read exactly as float() reads it."""
+
+import math
+import struct
+from array import array
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vecdot
+import vecdot._native
+
+
+def bits(values):
+    """Compare floats by their bytes: -0.0 vs 0.0 and nan payload signs count."""
+    return [struct.pack("<d", v) for v in values]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", []),
+        ("1,2,3", [1.0, 2.0, 3.0]),
+        (" 1.5 , -2e3,\t+.25 ", [1.5, -2000.0, 0.25]),
+        ("1_000,0.000_1", [1000.0, 0.0001]),
+        ("-0", [-0.0]),
+        ("inf,-Infinity,1e999", [math.inf, -math.inf, math.inf]),
+        ("0.1,0.2", [0.1, 0.2]),
+        ("\u0663.\u0665", [3.5]),  # Arabic-Indic digits: float() accepts them
+        ("\u20031\u2003", [1.0]),  # Unicode whitespace, likewise
+        (b"4,5.5", [4.0, 5.5]),
+        (bytearray(b"6"), [6.0]),
+        (memoryview(b"7,8"), [7.0, 8.0]),
+    ],
+)
+def test_parses_like_float(impl, text, expected):
+    result = impl.parse(text)
+    assert type(result) is array and result.typecode == "d"
+    assert bits(result) == bits(expected)
+
+
+def test_nan_is_parsed_with_its_sign(impl):
+    values = impl.parse("nan,-nan")
+    assert all(math.isnan(v) for v in values)
+    assert bits(values) == bits([float("nan"), float("-nan")])
+
+
+@pytest.mark.parametrize(
+    "text, index, shown",
+    [
+        ("1,abc,3", 1, "'abc'"),
+        ("1,,3", 1, "''"),
+        ("1,2,", 2, "''"),
+        (",", 0, "''"),
+        ("1 2", 0, "'1 2'"),
+        ("0x10", 0, "'0x10'"),
+        ("1__0", 0, "'1__0'"),
+        ("1e5_", 0, "'1e5_'"),
+        ("1\x00", 0, r"'1\\x00'"),
+        (b"1,x", 1, "b'x'"),
+        ("1," + "9" * 50 + "z", 1, "'" + "9" * 40 + r"' \(truncated\)"),
+    ],
+)
+def test_bad_field_names_its_index_and_shows_it(impl, text, index, shown):
+    with pytest.raises(ValueError, match=rf"^parse\(\) item {index} is not a number: {shown}$"):
+        impl.parse(text)
+
+
+@pytest.mark.parametrize("text", [None, 1.5, ["1"], {"1": 1}])
+def test_non_text_is_a_type_error(impl, text):
+    with pytest.raises(TypeError, match=r"^parse\(\) argument must be str or bytes, not "):
+        impl.parse(text)
+
+
+# ---- float() is the oracle, on generated text ---------------------------------
+
+digits = st.text("0123456789", min_size=1, max_size=25)
+number_text = st.one_of(
+    st.floats().map(repr),
+    st.floats().map(lambda v: f"{v:.25e}"),
+    st.floats(allow_nan=False).map(lambda v: format(v, "f")),
+    st.builds(
+        lambda sign, whole, frac, exp, pad: f"{pad}{sign}{whole}.{frac}e{exp}{pad}",
+        st.sampled_from(["", "+", "-"]),
+        digits,
+        digits,
+        st.integers(-400, 400),
+        st.sampled_from(["", " ", "\t", "\n "]),
+    ),
+    st.builds(lambda d: "_".join(d), st.lists(digits, min_size=1, max_size=4)),
+    st.text("0123456789._eE+-infatyINFATY \t", max_size=12),
+    st.text(max_size=8),
+)
+
+
+def float_or_none(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def check_against_float(text):
+    expected = float_or_none(text)
+    if expected is None:
+        with pytest.raises(ValueError):
+            vecdot.parse(text)
+    else:
+        assert bits(vecdot.parse(text)) == bits([expected])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(number_text)
+def test_single_field_agrees_with_float(text):
+    if "," in text or not text:
+        return  # commas split fields and "" is an empty list: tested above
+    check_against_float(text)
+    if text.isascii():
+        check_against_float(text.encode())  # float(bytes) has its own whitespace rules
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.floats(), min_size=1, max_size=50))
+def test_a_list_of_reprs_round_trips_exactly(values):
+    text = ",".join(map(repr, values))
+    # repr() drops a nan's sign and payload; float(repr(v)) is what comes back.
+    assert bits(vecdot.parse(text)) == bits([float(repr(v)) for v in values])
+    assert bits(vecdot.parse(text)) == bits(vecdot._native.parse(text))

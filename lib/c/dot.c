@@ -53,7 +53,20 @@ static double
 dot_range(vd_vector a, vd_vector b, size_t lo, size_t hi)
 {
     double acc[VD_LANES] = {0};
-    if (vd_in_place(a) && vd_in_place(b)) {
+    if (hi - lo < VD_LANES) {
+        /* Under one round of lanes: the same sums, without a call through
+         * the dispatcher or waking the wide SIMD units for three numbers. */
+        double buf[VD_LANES];
+        const double *pa = vd_block(a, lo, hi - lo, buf);
+        for (size_t k = 0; k < hi - lo; k++) {
+            acc[k] = pa[k];
+        }
+        const double *pb = vd_block(b, lo, hi - lo, buf);
+        for (size_t k = 0; k < hi - lo; k++) {
+            acc[k] = 0.0 + acc[k] * pb[k];  /* as accumulate's first round */
+        }
+    }
+    else if (vd_in_place(a) && vd_in_place(b)) {
         const double *pa = (const double *)(const void *)a.data;
         const double *pb = (const double *)(const void *)b.data;
         accumulate(acc, pa + lo, pb + lo, hi - lo);

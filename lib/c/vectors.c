@@ -4,7 +4,8 @@
  *   1. a 1-D buffer: 'd'/'f' in native byte order read in place; the integer
  *      and bool formats, and byte-swapped 'd'/'f', converted element by
  *      element; any other format is a TypeError listing these.
- *   2. an exact list or tuple: items converted by index.
+ *   2. an exact list or tuple: items converted by index (checked first:
+ *      the most common argument, and never a buffer).
  *   3. any other iterable: items converted as they come.
  * Items convert like PyFloat_AsDouble (float, int, bool, __float__,
  * __index__); anything without __float__ or __index__ is a TypeError naming
@@ -13,6 +14,33 @@
 #include "vectors.h"
 
 #include <string.h>
+
+/* ---- storage ---------------------------------------------------------- */
+
+/* Make room for capacity converted values, keeping those already there. */
+static int
+own(vector_arg *arg, Py_ssize_t capacity)
+{
+    if (capacity <= (Py_ssize_t)(sizeof arg->small / sizeof arg->small[0])) {
+        arg->owned = arg->small;
+        return 0;
+    }
+    if ((size_t)capacity > PY_SSIZE_T_MAX / sizeof(double)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    double *old = arg->owned == arg->small ? NULL : arg->owned;
+    double *p = PyMem_Realloc(old, (size_t)capacity * sizeof(double));
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (arg->owned == arg->small) {
+        memcpy(p, arg->small, sizeof arg->small);
+    }
+    arg->owned = p;
+    return 0;
+}
 
 /* ---- items ---------------------------------------------------------------- */
 
@@ -183,32 +211,17 @@ from_buffer(vector_arg *arg, PyObject *obj, const char *name)
         arg->vec = (vd_vector){v->buf, stride, v->itemsize == 8 ? VD_F64 : VD_F32};
         return 0;
     }
-    arg->owned = PyMem_Malloc((size_t)(arg->len > 0 ? arg->len : 1) * sizeof(double));
-    if (arg->owned == NULL) {
-        PyErr_NoMemory();
+    if (own(arg, arg->len) < 0) {
         return -1;
     }
     const char *p = v->buf;
     for (Py_ssize_t i = 0; i < arg->len; i++, p += stride) {
         arg->owned[i] = element(p, v->itemsize, k, swap);
     }
-    arg->vec = (vd_vector){(const char *)arg->owned, sizeof(double), VD_F64};
     return 0;
 }
 
 /* ---- lists, tuples, iterables -------------------------------------------- */
-
-static int
-own(vector_arg *arg, Py_ssize_t capacity)
-{
-    double *p = PyMem_Realloc(arg->owned, (size_t)(capacity > 0 ? capacity : 1) * sizeof(double));
-    if (p == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    arg->owned = p;
-    return 0;
-}
 
 static int
 from_list_or_tuple(vector_arg *arg, PyObject *obj, const char *name)
@@ -219,21 +232,26 @@ from_list_or_tuple(vector_arg *arg, PyObject *obj, const char *name)
         return -1;
     }
     for (Py_ssize_t i = 0; i < arg->len; i++) {
-        /* An item's __float__ may shrink the list; never index past it. */
-        if (is_list && i >= PyList_Size(obj)) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "dot() argument %s changed size during conversion", name);
-            return -1;
-        }
         PyObject *item = is_list ? PyList_GetItem(obj, i) : PyTuple_GetItem(obj, i);
         if (item == NULL) {
             return -1;
         }
-        /* ... or drop the item itself: hold it while converting. */
+        if (PyFloat_CheckExact(item)) {
+            arg->owned[i] = PyFloat_AsDouble(item);   /* runs no Python code */
+            continue;
+        }
+        /* Converting anything else may run Python code (__float__) that
+         * drops this very item from the list: hold it meanwhile ... */
         Py_INCREF(item);
         int rc = item_to_double(item, name, i, &arg->owned[i]);
         Py_DECREF(item);
         if (rc < 0) {
+            return -1;
+        }
+        /* ... or resizes the list: then stop, never index past its end. */
+        if (is_list && PyList_Size(obj) != arg->len) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "dot() argument %s changed size during conversion", name);
             return -1;
         }
     }
@@ -271,12 +289,9 @@ from_iterable(vector_arg *arg, PyObject *obj, const char *name)
     while ((item = PyIter_Next(it)) != NULL) {
         if (arg->len == capacity) {
             capacity = capacity < 64 ? 64 : capacity + capacity / 2;
-            if (capacity > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double) || own(arg, capacity) < 0) {
+            if (own(arg, capacity) < 0) {
                 Py_DECREF(item);
                 Py_DECREF(it);
-                if (!PyErr_Occurred()) {
-                    PyErr_NoMemory();
-                }
                 return -1;
             }
         }
@@ -300,13 +315,15 @@ from_iterable(vector_arg *arg, PyObject *obj, const char *name)
 int
 vector_arg_init(vector_arg *arg, PyObject *obj, const char *name)
 {
-    memset(arg, 0, sizeof *arg);
+    arg->len = 0;
+    arg->has_view = 0;
+    arg->owned = NULL;       /* the rest is set before it is read */
     int rc;
-    if (PyObject_CheckBuffer(obj)) {
-        rc = from_buffer(arg, obj, name);
-    }
-    else if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
+    if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
         rc = from_list_or_tuple(arg, obj, name);
+    }
+    else if (PyObject_CheckBuffer(obj)) {
+        rc = from_buffer(arg, obj, name);
     }
     else {
         rc = from_iterable(arg, obj, name);
@@ -328,6 +345,8 @@ vector_arg_release(vector_arg *arg)
         PyBuffer_Release(&arg->view);
         arg->has_view = 0;
     }
-    PyMem_Free(arg->owned);
+    if (arg->owned != arg->small) {
+        PyMem_Free(arg->owned);
+    }
     arg->owned = NULL;
 }

@@ -19,7 +19,8 @@ typedef struct {
     Py_ssize_t len;
     Py_buffer view;       /* held while has_view: the exporter stays locked */
     int has_view;
-    double *owned;        /* PyMem array of converted values, or NULL */
+    double *owned;        /* converted values: small[] or a PyMem array */
+    double small[16];     /* short vectors need no allocation at all */
 } vector_arg;
 
 /* Fill *arg from obj; name ("a" or "b") goes into error messages. Returns 0,

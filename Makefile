@@ -37,11 +37,20 @@ lib: $(VENV)/.ready ## build and install the extension into .venv (pip install .
 
 test: test-c test-lib test-web test-e2e ## run every test (C, library, web, container)
 
-test-c: ## the plain-C kernel tests, no Python involved
+test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under qemu)
 	@echo "== C kernel tests"
 	@mkdir -p build
 	$(CC) $(CFLAGS_C) -o build/test_kernel tests/c/test_kernel.c $(KERNEL_SRC) -lm
 	./build/test_kernel
+	@# The same tests built for aarch64, where the portable (non-AVX2) paths
+	@# run: .ci/run installs the cross compiler and qemu.
+	@if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null; then \
+		echo "== C kernel tests, aarch64 (qemu)"; \
+		aarch64-linux-gnu-gcc $(CFLAGS_C) -static -o build/test_kernel_aarch64 tests/c/test_kernel.c $(KERNEL_SRC) -lm && \
+		qemu-aarch64 ./build/test_kernel_aarch64; \
+	else \
+		echo "== C kernel tests, aarch64: skipped (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"; \
+	fi
 
 test-lib: lib ## the library tests (pytest tests/lib)
 	@echo "== library tests"

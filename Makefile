@@ -12,7 +12,7 @@ CC     ?= cc
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 export COMPOSE
 
-KERNEL_SRC := lib/c/dot.c lib/c/exact.c lib/c/parse.c
+KERNEL_SRC := lib/c/dot.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help

@@ -8,11 +8,16 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 SOURCES = [
-    "c/module.c",  # the binding: argument handling only
-    "c/vectors.c",  # Python objects -> vd_vector views
-    "c/dot.c",  # fast kernel (plain C)
-    "c/exact.c",  # correctly rounded kernel (plain C)
-    "c/parse.c",  # number parser (plain C)
+    # The binding: Python objects in and out, nothing else (py_*).
+    "c/py_module.c",  # the module, its state, hello()
+    "c/py_dot.c",  # dot()
+    "c/py_vectors.c",  # dot()'s arguments as vd_vector views
+    "c/py_parse.c",  # parse()
+    # The arithmetic, in plain C (no Python.h; tested from C in tests/c).
+    "c/dot.c",  # fast kernel
+    "c/exact.c",  # correctly rounded kernel
+    "c/superacc.c",  # its exact accumulator
+    "c/parse.c",  # number parser
 ]
 
 GCC_FLAGS = [
@@ -45,7 +50,15 @@ setup(
         Extension(
             "vecdot._vecdot",
             sources=SOURCES,
-            depends=["c/block.h", "c/dot.h", "c/limited.h", "c/parse.h", "c/vectors.h"],
+            depends=[
+                "c/block.h",
+                "c/dot.h",
+                "c/limited.h",
+                "c/parse.h",
+                "c/py_module.h",
+                "c/py_vectors.h",
+                "c/superacc.h",
+            ],
             include_dirs=["c"],
             py_limited_api=True,
         )

@@ -2,7 +2,7 @@
  *
  * Two paths, so a well-conditioned input does not pay for the hard case:
  *
- *  1. A compensated pass (Ogita, Rump and Oishi's Dot2, in 8 SIMD-friendly
+ *  1. A compensated pass (Ogita, Rump and Oishi's Dot2, in 16 SIMD-friendly
  *     lanes): every product is split exactly into p + e (TwoProduct) and
  *     every running sum into s + q (TwoSum), so the only rounding left is in
  *     the small correction terms. The pass also sums |correction terms|,
@@ -11,10 +11,8 @@
  *     strictly inside hi's rounding interval), it is returned.
  *
  *  2. Otherwise (heavy cancellation, results near underflow, products that
- *     overflow, inf/nan inputs), the exact sum: each product of two 53-bit
- *     integer mantissas is added exactly into a fixed-point accumulator of
- *     136 x 32-bit digits spanning 2^-2148 .. 2^2204, which holds any sum of
- *     float64 products without loss, and the total is rounded once.
+ *     overflow, inf/nan inputs), the exact sum: every product goes exactly
+ *     into a fixed-point accumulator (superacc.c) that is rounded once.
  *
  * The result is the exact dot product of the inputs' values rounded to the
  * nearest float64, ties to even, for every finite input; it is +-inf only
@@ -27,6 +25,7 @@
 
 #include "dot.h"
 #include "block.h"
+#include "superacc.h"
 
 #if FLT_EVAL_METHOD != 0
 #  error "exact.c needs double arithmetic rounded to double (SSE2, not x87)"
@@ -200,185 +199,23 @@ certified(double hi, double lo, double err)
     return fabs(lo) + err <= half_gap * (1.0 - 0x1p-20);
 }
 
-/* ---- 2. the exact accumulator -------------------------------------------- */
-
-#define SA_BIAS 2148          /* digit 0, bit 0 weighs 2^-2148: the smallest product bit */
-#define SA_DIGITS 136         /* 32-bit digits up to 2^2204: 2^2048 products, 2^156 of them */
-#define SA_CARRY_EVERY (1u << 30) /* each digit gains < 2^32 per product; int64 holds 2^31 */
-#define LOW32 0xffffffffu
-
-typedef struct {
-    int64_t d[SA_DIGITS];  /* value = sum d[j] * 2^(32j - SA_BIAS); carries are lazy */
-    uint32_t pending;      /* products added since the last carry propagation */
-    int nan, pos_inf, neg_inf;
-} superacc;
-
-/* |x| == m * 2^e with m < 2^53 an integer. */
-static void
-decompose(double x, uint64_t *m, int *e)
-{
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int biased = (int)((bits >> 52) & 0x7ff);
-    *m = bits & (((uint64_t)1 << 52) - 1);
-    if (biased == 0) {
-        *e = -1074;                   /* subnormal or zero */
-    }
-    else {
-        *m |= (uint64_t)1 << 52;
-        *e = biased - 1075;
-    }
-}
-
-/* Bring every digit but the top one into [0, 2^32). */
-static void
-sa_carry(superacc *sa)
-{
-    for (size_t j = 0; j + 1 < SA_DIGITS; j++) {
-        int64_t low = sa->d[j] & (int64_t)LOW32;
-        /* (d - low) is a multiple of 2^32, so this division is exact,
-         * unlike >> of a negative number, which C leaves to the compiler. */
-        sa->d[j + 1] += (sa->d[j] - low) / ((int64_t)1 << 32);
-        sa->d[j] = low;
-    }
-    sa->pending = 0;
-}
-
-static void
-sa_add_special(superacc *sa, double x, double y)
-{
-    if (isnan(x) || isnan(y) || x == 0.0 || y == 0.0) {
-        sa->nan = 1;                  /* nan, or inf * 0 */
-    }
-    else if (signbit(x) != signbit(y)) {
-        sa->neg_inf = 1;
-    }
-    else {
-        sa->pos_inf = 1;
-    }
-}
-
-static void
-sa_add_product(superacc *sa, double x, double y)
-{
-    if (!isfinite(x) || !isfinite(y)) {
-        sa_add_special(sa, x, y);
-        return;
-    }
-    uint64_t mx, my;
-    int ex, ey;
-    decompose(x, &mx, &ex);
-    decompose(y, &my, &ey);
-    if (mx == 0 || my == 0) {
-        return;
-    }
-    /* The 106-bit product mx * my as four 32-bit digits, from 32 x 21-bit
-     * partial products so no intermediate passes 2^64. */
-    uint64_t xl = mx & LOW32, xh = mx >> 32, yl = my & LOW32, yh = my >> 32;
-    uint64_t p0 = xl * yl;
-    uint64_t p1 = xh * yl + xl * yh + (p0 >> 32);
-    uint64_t p2 = xh * yh + (p1 >> 32);
-    uint64_t digit[4] = {p0 & LOW32, p1 & LOW32, p2 & LOW32, p2 >> 32};
-
-    /* Place them at bit position ex + ey + SA_BIAS (never negative). */
-    int pos = ex + ey + SA_BIAS;
-    int at = pos / 32, shift = pos % 32;
-    uint64_t word[5];
-    if (shift == 0) {
-        for (int j = 0; j < 4; j++) {
-            word[j] = digit[j];
-        }
-        word[4] = 0;
-    }
-    else {
-        word[0] = (digit[0] << shift) & LOW32;
-        for (int j = 1; j < 4; j++) {
-            word[j] = ((digit[j] << shift) | (digit[j - 1] >> (32 - shift))) & LOW32;
-        }
-        word[4] = digit[3] >> (32 - shift);
-    }
-    int negative = signbit(x) != signbit(y);
-    for (int j = 0; j < 5; j++) {
-        sa->d[at + j] += negative ? -(int64_t)word[j] : (int64_t)word[j];
-    }
-    if (++sa->pending == SA_CARRY_EVERY) {
-        sa_carry(sa);
-    }
-}
-
-static int
-sa_bit(const superacc *sa, long k)
-{
-    return k >= 0 && (sa->d[k / 32] >> (k % 32)) & 1;
-}
-
-/* Round the exact sum once to the nearest double, ties to even. */
-static double
-sa_round(superacc *sa)
-{
-    if (sa->nan || (sa->pos_inf && sa->neg_inf)) {
-        return NAN;
-    }
-    if (sa->pos_inf || sa->neg_inf) {
-        return sa->pos_inf ? INFINITY : -INFINITY;
-    }
-    sa_carry(sa);
-    int negative = sa->d[SA_DIGITS - 1] < 0;
-    if (negative) {
-        for (size_t j = 0; j < SA_DIGITS; j++) {
-            sa->d[j] = -sa->d[j];
-        }
-        sa_carry(sa);
-    }
-    long top = SA_DIGITS - 1;
-    while (top >= 0 && sa->d[top] == 0) {
-        top--;
-    }
-    if (top < 0) {
-        return 0.0;
-    }
-    long msb = top * 32 + 31;  /* digits below the top one never pass 2^32 */
-    while (!sa_bit(sa, msb)) {
-        msb--;
-    }
-    /* Keep 53 bits, or fewer where the result is subnormal: no bit below
-     * 2^-1074 survives. */
-    long low = msb - 52 < 1074 ? 1074 : msb - 52;
-    uint64_t q = 0;
-    for (long k = msb; k >= low; k--) {
-        q = (q << 1) | (uint64_t)sa_bit(sa, k);
-    }
-    int round = sa_bit(sa, low - 1), sticky = 0;
-    for (long k = low - 2; k >= 0 && !sticky; k--) {
-        if (k % 32 == 31 && sa->d[k / 32] == 0) {
-            k -= 31;                  /* skip a zero digit whole */
-            continue;
-        }
-        sticky = sa_bit(sa, k);
-    }
-    if (round && (sticky || (q & 1))) {
-        q++;
-    }
-    /* q <= 2^53 converts exactly; ldexp rounds only by overflowing to inf,
-     * which is then the correctly rounded result. */
-    double v = ldexp((double)q, (int)(low - SA_BIAS));
-    return negative ? -v : v;
-}
+/* ---- 2. the exact sum ----------------------------------------------------- */
 
 static double
 exact_sum(vd_vector a, vd_vector b, size_t n)
 {
-    superacc sa = {{0}, 0, 0, 0, 0};
+    vd_superacc sa;
+    vd_sa_init(&sa);
     double bufa[VD_BLOCK], bufb[VD_BLOCK];
     for (size_t i = 0; i < n; i += VD_BLOCK) {
         size_t len = n - i < VD_BLOCK ? n - i : VD_BLOCK;
         const double *pa = vd_block(a, i, len, bufa);
         const double *pb = vd_block(b, i, len, bufb);
         for (size_t j = 0; j < len; j++) {
-            sa_add_product(&sa, pa[j], pb[j]);
+            vd_sa_add_product(&sa, pa[j], pb[j]);
         }
     }
-    return sa_round(&sa);
+    return vd_sa_round(&sa);
 }
 
 /* ---- the entry point ----------------------------------------------------- */

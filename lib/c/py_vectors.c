@@ -1,4 +1,4 @@
-/* vectors.c: dot()'s arguments as vd_vector views; see vectors.h.
+/* py_vectors.c: dot()'s arguments as vd_vector views; see py_vectors.h.
  *
  * Accepted, in this order:
  *   1. a 1-D buffer: 'd'/'f' in native byte order read in place; the integer
@@ -11,7 +11,7 @@
  * __index__); anything without __float__ or __index__ is a TypeError naming
  * its position, and exceptions raised by the object itself pass unchanged.
  */
-#include "vectors.h"
+#include "py_vectors.h"
 
 #include <string.h>
 

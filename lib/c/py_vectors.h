@@ -1,4 +1,4 @@
-/* vectors.h: dot()'s arguments as vd_vector views (binding side).
+/* py_vectors.h: dot()'s arguments as vd_vector views (binding side).
  *
  * A float64 or float32 buffer is viewed in place; anything else (integer
  * buffers, lists, tuples, iterables) is converted once into a temporary C
@@ -8,9 +8,7 @@
 #ifndef VECDOT_VECTORS_H
 #define VECDOT_VECTORS_H
 
-#define PY_SSIZE_T_CLEAN
-#include "limited.h"
-#include <Python.h>
+#include "py_module.h"
 
 #include "dot.h"
 

@@ -1,0 +1,132 @@
+/* py_dot.c: vecdot.dot(): arguments in, the kernel called, a float out.
+ *
+ * Arguments become vd_vector views (py_vectors.c); the arithmetic is
+ * vd_dot / vd_dot_exact (dot.c, exact.c), run without the GIL when the
+ * vectors are long enough for that to pay.
+ */
+#include "py_module.h"
+#include "py_vectors.h"
+
+/* Below this many elements the kernel finishes before another thread could
+ * make use of the GIL, and releasing it costs more than it frees. */
+#define GIL_RELEASE_MIN 8192
+
+const char vecdot_dot_doc[] =
+"dot($module, a, b, /, *, accurate=False, threads=None)\n"
+"--\n"
+"\n"
+"Return the dot product of two equal-length vectors of real numbers.\n"
+"\n"
+"a and b may be float64 or float32 buffers (numpy arrays, array.array,\n"
+"memoryview), read in place, or any iterables of real numbers.\n"
+"accurate=True returns the exact dot product rounded once to the nearest\n"
+"float. threads caps the threads used for large vectors (default: the\n"
+"VECDOT_NUM_THREADS environment variable when vecdot was imported, else\n"
+"the usable CPUs).";
+
+/* The keyword arguments of dot(), by name. Returns 0, or -1 with TypeError. */
+static int
+dot_keywords(PyObject *kwnames, PyObject *const *values, PyObject **accurate,
+             PyObject **threads)
+{
+    Py_ssize_t nkw = kwnames != NULL ? PyTuple_Size(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *key = PyTuple_GetItem(kwnames, i);
+        if (key == NULL) {
+            return -1;
+        }
+        if (PyUnicode_CompareWithASCIIString(key, "accurate") == 0) {
+            *accurate = values[i];
+        }
+        else if (PyUnicode_CompareWithASCIIString(key, "threads") == 0) {
+            *threads = values[i];
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         "dot() got an unexpected keyword argument '%U'", key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* threads=None means the module default; otherwise a positive int. */
+static int
+thread_count(PyObject *module, PyObject *threads)
+{
+    if (threads == NULL || threads == Py_None) {
+        return get_state(module)->default_threads;
+    }
+    if (!PyLong_Check(threads) || PyBool_Check(threads)) {
+        PyErr_SetString(PyExc_TypeError, "dot() threads must be an int or None");
+        return -1;
+    }
+    long value = PyLong_AsLong(threads);
+    if (value == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        value = 0;
+    }
+    if (value < 1) {
+        PyErr_SetString(PyExc_ValueError, "dot() threads must be at least 1");
+        return -1;
+    }
+    return value > VD_MAX_THREADS ? VD_MAX_THREADS : (int)value;
+}
+
+PyObject *
+vecdot_dot(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "dot() takes exactly 2 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *accurate_arg = NULL, *threads_arg = NULL;
+    if (dot_keywords(kwnames, args + nargs, &accurate_arg, &threads_arg) < 0) {
+        return NULL;
+    }
+    int accurate = accurate_arg != NULL ? PyObject_IsTrue(accurate_arg) : 0;
+    if (accurate < 0) {
+        return NULL;
+    }
+    int threads = thread_count(module, threads_arg);
+    if (threads < 0) {
+        return NULL;
+    }
+
+    vector_arg a, b;
+    if (vector_arg_init(&a, args[0], "a") < 0) {
+        return NULL;
+    }
+    if (vector_arg_init(&b, args[1], "b") < 0) {
+        vector_arg_release(&a);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (a.len != b.len) {
+        PyErr_Format(PyExc_ValueError,
+                     "dot() vectors have different lengths (%zd and %zd)", a.len, b.len);
+        goto done;
+    }
+
+    size_t n = (size_t)a.len;
+    double value;
+    if (n >= GIL_RELEASE_MIN) {
+        /* The views stay valid without the GIL: the buffers are held
+         * (exporters cannot resize them) and converted values are ours. */
+        Py_BEGIN_ALLOW_THREADS
+        value = accurate ? vd_dot_exact(a.vec, b.vec, n) : vd_dot(a.vec, b.vec, n, threads);
+        Py_END_ALLOW_THREADS
+    }
+    else {
+        value = accurate ? vd_dot_exact(a.vec, b.vec, n) : vd_dot(a.vec, b.vec, n, 1);
+    }
+    result = PyFloat_FromDouble(value);
+
+done:
+    vector_arg_release(&a);
+    vector_arg_release(&b);
+    return result;
+}
+

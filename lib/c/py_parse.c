@@ -1,0 +1,120 @@
+/* py_parse.c: vecdot.parse(): comma-separated numbers to array('d').
+ *
+ * parse.c reads each field in C; a field it rejects gets a second opinion
+ * from float() itself, so the result is always float()'s.
+ */
+#include "py_module.h"
+#include "parse.h"
+
+#include <string.h>
+
+const char vecdot_parse_doc[] =
+"parse($module, text, /)\n"
+"--\n"
+"\n"
+"Return array('d') of the comma-separated numbers in text (str or bytes).\n"
+"\n"
+"Each field gives the same float as float(field); \"\" gives an empty array.";
+
+/* A field the C parser rejected: float() has the last word, so spellings
+ * it accepts that parse.c does not (Unicode digits, say) still work. */
+static int
+parse_with_float(const char *field, Py_ssize_t len, int is_str, Py_ssize_t index,
+                 double *out)
+{
+    PyObject *text = is_str ? PyUnicode_DecodeUTF8(field, len, "strict")
+                            : PyBytes_FromStringAndSize(field, len);
+    if (text == NULL) {
+        return -1;
+    }
+    PyObject *number = PyFloat_FromString(text);
+    if (number != NULL) {
+        *out = PyFloat_AsDouble(number);
+        Py_DECREF(number);
+        Py_DECREF(text);
+        return 0;
+    }
+    if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();
+        /* Show at most 40 characters of the field: it came from outside. */
+        Py_ssize_t length = is_str ? PyUnicode_GetLength(text) : len;
+        PyObject *head = is_str ? PyUnicode_Substring(text, 0, 40)
+                                : PyBytes_FromStringAndSize(field, len > 40 ? 40 : len);
+        if (head != NULL) {
+            PyErr_Format(PyExc_ValueError, "parse() item %zd is not a number: %R%s",
+                         index, head, length > 40 ? " (truncated)" : "");
+            Py_DECREF(head);
+        }
+    }
+    Py_DECREF(text);
+    return -1;
+}
+
+PyObject *
+vecdot_parse(PyObject *module, PyObject *text)
+{
+    const char *s;
+    Py_ssize_t len;
+    Py_buffer view = {0};
+    int is_str = PyUnicode_Check(text);
+    if (is_str) {
+        s = PyUnicode_AsUTF8AndSize(text, &len);
+        if (s == NULL) {
+            return NULL;
+        }
+    }
+    else {
+        if (!PyObject_CheckBuffer(text)) {
+            PyObject *type_name = PyType_GetName(Py_TYPE(text));
+            if (type_name != NULL) {
+                PyErr_Format(PyExc_TypeError,
+                             "parse() argument must be str or bytes, not %U", type_name);
+                Py_DECREF(type_name);
+            }
+            return NULL;
+        }
+        if (PyObject_GetBuffer(text, &view, PyBUF_SIMPLE) < 0) {
+            return NULL;
+        }
+        s = view.buf;
+        len = view.len;
+    }
+
+    PyObject *result = NULL;
+    size_t count = vd_count_fields(s, (size_t)len);
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(count * sizeof(double)));
+    if (bytes == NULL) {
+        goto done;
+    }
+    /* Fill the new bytes object in place: nobody else has seen it yet. */
+    char *out = PyBytes_AsString(bytes);
+    size_t pos = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t start = pos;
+        double value;
+        int rc = vd_parse_next(s, (size_t)len, &pos, &value);
+        if (rc == VD_PARSE_NOMEM) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (rc != VD_PARSE_OK) {
+            /* The field ends at the comma that moved pos, or at the end. */
+            size_t end = pos > start && s[pos - 1] == ',' ? pos - 1 : pos;
+            if (parse_with_float(s + start, (Py_ssize_t)(end - start), is_str,
+                                 (Py_ssize_t)i, &value) < 0) {
+                goto done;
+            }
+        }
+        memcpy(out + i * sizeof(double), &value, sizeof(double));
+    }
+    /* array('d', bytes) copies the bytes once into the new array. */
+    result = PyObject_CallFunction(get_state(module)->array_type, "sO", "d", bytes);
+
+done:
+    Py_XDECREF(bytes);
+    if (!is_str) {
+        PyBuffer_Release(&view);
+    }
+    return result;
+}
+

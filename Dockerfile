@@ -32,28 +32,33 @@ RUN set -eux; \
     python3 -m venv /opt/test
 
 # Dependencies before sources: a change to lib/ or web/ reuses this layer.
+# lib/pyproject.toml comes alone for its build requirements (setuptools), which
+# go into /opt/test so the wheel below builds without build isolation: a
+# rebuild after a source change then needs no network and no pip resolution.
 # The pip_cert secret is a proxy's CA bundle when scripts/docker-build.sh finds
 # one on the host (docs/docker.md); it is mounted for this step only.
 COPY requirements.txt requirements-dev.txt ./
+COPY lib/pyproject.toml lib/
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=secret,id=pip_cert \
     set -eux; \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi; \
-    /opt/test/bin/pip install -r requirements-dev.txt; \
+    /opt/test/bin/python -c 'import tomllib; print(*tomllib.load(open("lib/pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+        > /tmp/build-requires.txt; \
+    /opt/test/bin/pip install -r requirements-dev.txt -r /tmp/build-requires.txt; \
     /opt/test/bin/pip --python /opt/venv/bin/python install -r requirements.txt
 
 # The wheel, installed into both virtualenvs from the same file.
 COPY lib/ lib/
-RUN --mount=type=cache,target=/root/.cache/pip \
-    --mount=type=secret,id=pip_cert \
-    set -eux; \
-    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi; \
-    /opt/test/bin/pip wheel --no-deps --wheel-dir /wheels ./lib; \
+RUN set -eux; \
+    /opt/test/bin/pip wheel --no-deps --no-build-isolation --no-index --wheel-dir /wheels ./lib; \
     /opt/test/bin/pip install --no-deps --no-index /wheels/vecdot-*.whl; \
     /opt/test/bin/pip --python /opt/venv/bin/python install --no-deps --no-index /wheels/vecdot-*.whl
 
 # The lib tests against the installed wheel, not the source tree: run from
-# tests/ so that lib/vecdot (which has no compiled module) is not importable.
+# tests/ so that lib/vecdot (which has no compiled module) is not importable,
+# with the project's pytest.ini (its timeouts and strict markers).
+COPY pytest.ini ./
 COPY tests/lib/ tests/lib/
 RUN set -eux; \
     cd tests; \
@@ -77,20 +82,22 @@ RUN set -eux; \
     useradd --system --uid 999 --gid vecdot --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin vecdot
 
-# PYTHONDONTWRITEBYTECODE: the root filesystem may be read-only; the .pyc files
-# are compiled below, at build time. VECDOT_NUM_THREADS=1: gunicorn's workers
-# already use the cores, so one dot product must not start threads of its own.
+# PYTHONDONTWRITEBYTECODE: the root filesystem may be read-only, and the .pyc
+# files are compiled at build time (pip compiles the virtualenv's).
+# VECDOT_NUM_THREADS=1: gunicorn's workers already use the cores, so one dot
+# product must not start threads of its own.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VECDOT_NUM_THREADS=1
 
 # Owned by root and only readable by the service: it cannot rewrite its own code.
-COPY --from=build --chown=root:root /opt/venv /opt/venv
+# web/ first, with its .pyc compiled now (the root filesystem may be read-only);
+# the virtualenv, which changes with every C change, last.
 COPY --chown=root:root web/ /app/web/
-RUN set -eux; \
-    python -m compileall -q /app/web; \
-    python -c "import vecdot; assert vecdot.dot([1, 2, 3], [4, 5, 6]) == 32.0; print(vecdot.hello())"
+RUN python3 -m compileall -q /app/web
+COPY --from=build --chown=root:root /opt/venv /opt/venv
+RUN python -c "import vecdot; assert vecdot.dot([1, 2, 3], [4, 5, 6]) == 32.0; print(vecdot.hello())"
 
 # The numeric form, so a runtime can check it is not root without reading /etc/passwd.
 USER 999:999

@@ -62,7 +62,7 @@ def free_port():
 
 @pytest.fixture(scope="session")
 def image(request):
-    """The runtime image, built from this checkout; a build failure fails every test."""
+    """The runtime image, built from this checkout; a build failure stops the run."""
     capture = request.config.pluginmanager.getplugin("capturemanager")
     start = time.monotonic()
     # The build's progress goes straight to the terminal: a cold build takes minutes.

@@ -40,7 +40,8 @@ fail() {
 }
 
 say "waiting up to ${timeout} s for the container to be healthy"
-start=$SECONDS
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+start=$(now_ms)
 while :; do
     state=$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$cid")
     case $state in
@@ -50,10 +51,11 @@ while :; do
         running\ *) ;;
         *) fail "the container is ${state%% *}" ;;
     esac
-    ((SECONDS - start < timeout)) || fail "not healthy after ${timeout} s (state: $state)"
+    (($(now_ms) - start < timeout * 1000)) || fail "not healthy after ${timeout} s (state: $state)"
     sleep 0.25
 done
-say "healthy after $((SECONDS - start)) s"
+ms=$(($(now_ms) - start))
+say "healthy after $((ms / 1000)).$((ms % 1000 / 100)) s"
 
 cat <<EOF
 

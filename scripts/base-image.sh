@@ -67,7 +67,9 @@ cleanup() { rm -rf --one-file-system "$rootfs"; }
 trap cleanup EXIT
 
 say "debootstrap --variant=minbase $suite (a few minutes)"
+# Its per-package lines (five for each of ~90 packages) are dropped; the stages stay.
 debootstrap --variant=minbase --arch="$(dpkg --print-architecture)" "$suite" "$rootfs" "$mirror" \
+    | grep --line-buffered -vE '^I: ((Retrieving|Validating) [^ ]+ [^ ]+|(Extracting|Unpacking|Configuring) [^ ]+\.\.\.)$' \
     | sed -u 's/^/base-image:   /' >&2
 
 say "slimming"

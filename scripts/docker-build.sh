@@ -62,12 +62,18 @@ if [[ -n $cert && $cert != none ]]; then
     build+=(--secret "id=pip_cert,src=$cert")
 fi
 
+previous=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 say "building $image"
 start=$SECONDS
 if [[ -n $syntax && $mode == strip ]]; then
     sed '1{/^#[[:space:]]*syntax[[:space:]]*=/d}' Dockerfile | "${build[@]}" --file - "$@" .
 else
     "${build[@]}" --file Dockerfile "$@" .
+fi
+# The image this build replaced, unless a container or another tag still uses it:
+# without this, every rebuild leaves a dangling image behind.
+if [[ -n $previous && $previous != "$(docker image inspect -f '{{.Id}}' "$image")" ]]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
 fi
 size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
 say "built $image ($size) in $((SECONDS - start)) s"

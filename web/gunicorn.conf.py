@@ -43,8 +43,10 @@ timeout = _int_env("GUNICORN_TIMEOUT", 30)  # a request takes milliseconds; 30 s
 graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 10)  # on SIGTERM, in-flight requests get 10 s to finish
 # (a container's stop grace period must be longer, or it is killed before they do)
 keepalive = _int_env("GUNICORN_KEEPALIVE", 5)  # clients that reuse connections skip the TCP handshake
-max_requests = _int_env("GUNICORN_MAX_REQUESTS", 10000)  # recycle workers so a slow leak cannot grow forever
-max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 1000)  # ... and not all at the same moment
+# Recycle each worker after ~100k requests (about a minute at full load), so a slow leak
+# anywhere cannot grow forever; jitter keeps the workers from restarting together.
+max_requests = _int_env("GUNICORN_MAX_REQUESTS", 100_000)
+max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 # The heartbeat file is touched constantly; on a disk-backed /tmp that can stall a worker.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

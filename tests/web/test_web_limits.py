@@ -55,3 +55,12 @@ def test_chunked_body_over_the_limit_is_413_while_it_is_read(small_client):
 
 def test_default_body_limit_holds_two_vectors_of_the_default_maximum_length():
     assert 2 * 8 * DEFAULTS["MAX_VECTOR_LEN"] <= DEFAULTS["MAX_BODY_BYTES"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/octet-stream"])
+def test_body_shorter_than_its_content_length_is_400(client, content_type):
+    # A client that hung up mid-body: what arrived is not the body it announced.
+    response = client.post("/dot", data=b"{}", content_type=content_type,
+                           environ_overrides={"CONTENT_LENGTH": "32"})
+    assert response.status_code == 400
+    assert "the body ended after 2 of its 32 bytes" in error_of(response)["message"]

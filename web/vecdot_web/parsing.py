@@ -9,11 +9,11 @@ to find the culprit once a request is known to be bad.
 import sys
 from array import array
 
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
 from . import jsonio
-from .limits import check_vector_length
+from .limits import check_vector_length, read_body
 
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
 _JSON_KEYS = frozenset(("a", "b", "accurate"))
@@ -50,8 +50,10 @@ def from_query(vecdot):
     accurate = accurate_flag()
     vectors = []
     for name, text in texts.items():
-        # Commas bound the element count, so the limit holds before anything is parsed.
-        check_vector_length(text.count(",") + 1 if text else 0)
+        # The limit holds before anything is parsed: a value and its comma take at least
+        # two characters, so only a text long enough to be over it needs its commas counted.
+        if len(text) // 2 + 1 > current_app.config["MAX_VECTOR_LEN"]:
+            check_vector_length(text.count(",") + 1)
         try:
             vectors.append(vecdot.parse(text))
         except ValueError as exc:
@@ -102,7 +104,7 @@ def from_binary():
     declared = request.content_length
     if declared is not None:
         check_vector_length(declared // 16)
-    body = request.get_data(cache=False)
+    body = read_body()
     if len(body) % 16:
         raise BadRequest(
             f"the body is {len(body)} bytes; it must be two equal float64 vectors, "

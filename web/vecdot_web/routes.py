@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from . import backend, parsing
+from .limits import read_body
 from .compute import checked_dot
 
 bp = Blueprint("api", __name__)
@@ -38,7 +39,7 @@ def dot_from_query():
 def dot_from_body():
     vecdot = backend.get()
     if request.mimetype == "application/json":
-        a, b, accurate = parsing.from_json(request.get_data(cache=False))
+        a, b, accurate = parsing.from_json(read_body())
     elif request.mimetype == "application/octet-stream":
         a, b, accurate = parsing.from_binary()
     else:

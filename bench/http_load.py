@@ -1,0 +1,123 @@
+"""The HTTP benchmark: wrk on loopback against a running server, endpoint by endpoint.
+
+Each endpoint's request is written once to bench/out/http/ and sent unchanged by
+bench/wrk/request.lua; its answer is checked against vecdot before any load, so a fast
+error page cannot pass for a fast dot product. Every wrk run is bounded (-d) and, like
+the in-process benchmark, the endpoints are interleaved: each round runs every endpoint
+once, in a shuffled order, so a burst of noise does not land on one endpoint only.
+
+wrk runs one thread (-t1) with 32 connections: on 2 cores it shares the CPU with the
+server, the same for every endpoint, so the ratios between endpoints hold.
+"""
+
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import urllib.request
+from array import array
+from pathlib import Path
+
+import vecdot
+
+BENCH = Path(__file__).resolve().parent
+HTTP_DIR = BENCH / "out" / "http"
+LUA = BENCH / "wrk" / "request.lua"
+CONNECTIONS = 32
+
+# name: (label, method, n); the n values are issue 5's.
+ENDPOINTS = {
+    "get_root": ("GET /", "GET", 0),
+    "get_dot_3": ("GET /dot, 3 values", "GET", 3),
+    "get_dot_1000": ("GET /dot, 1000 values", "GET", 1000),
+    "post_json_1000": ("POST /dot JSON, 1000 values", "json", 1000),
+    "post_json_100000": ("POST /dot JSON, 1e5 values", "json", 100_000),
+    "post_bin_1000": ("POST /dot binary, 1000 values", "binary", 1000),
+    "post_bin_100000": ("POST /dot binary, 1e5 values", "binary", 100_000),
+}
+
+
+def write_requests():
+    """Write each endpoint's request file; return {name: (wrk script args, expected result)}."""
+    HTTP_DIR.mkdir(parents=True, exist_ok=True)
+    requests = {}
+    for name, (_, kind, n) in ENDPOINTS.items():
+        rng = random.Random(n)
+        # Full-precision random floats: the 17-digit values a real client sends.
+        a = [rng.uniform(-1, 1) for _ in range(n)]
+        b = [rng.uniform(-1, 1) for _ in range(n)]
+        expected = vecdot.dot(a, b, accurate=True) if n else None
+        path = HTTP_DIR / name
+        if kind == "GET" and n == 0:
+            path.write_text("/")
+            args = ["GET", str(path)]
+        elif kind == "GET":
+            path.write_text(f"/dot?a={','.join(map(repr, a))}&b={','.join(map(repr, b))}")
+            args = ["GET", str(path)]
+        elif kind == "json":
+            path.write_text(json.dumps({"a": a, "b": b}))
+            args = ["POST", str(path), "application/json", "/dot"]
+        else:
+            path.write_bytes(array("d", a).tobytes() + array("d", b).tobytes())  # little-endian host
+            args = ["POST", str(path), "application/octet-stream", "/dot"]
+        requests[name] = (args, expected)
+    return requests
+
+
+def check_answer(base_url, args, expected):
+    """Send the request once with urllib and check the service's answer."""
+    if args[0] == "GET":
+        req = urllib.request.Request(base_url + Path(args[1]).read_text())
+    else:
+        req = urllib.request.Request(base_url + args[3], data=Path(args[1]).read_bytes(),
+                                     headers={"Content-Type": args[2]}, method="POST")
+    with urllib.request.urlopen(req, timeout=60) as response:
+        body = json.loads(response.read())
+    if expected is None:
+        if "message" not in body:
+            raise AssertionError(f"GET / answered {body}")
+    elif abs(body["result"] - expected) > 1e-9 * max(1.0, abs(expected)):
+        raise AssertionError(f"{args} answered {body['result']}, expected {expected}")
+
+
+def wrk(base_url, args, seconds):
+    """One bounded wrk run; the parsed JSON line of bench/wrk/request.lua."""
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+           "-s", str(LUA), base_url, "--", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line[len("WRK_JSON "):])
+    raise RuntimeError(f"wrk printed no result:\n{out}")
+
+
+def load(server, requests, names, rounds, seconds, log):
+    """Every endpoint in `names`, `rounds` times interleaved: req/s, p50 and p99 per endpoint."""
+    for name in names:
+        check_answer(server.url, *requests[name])
+    runs = {name: [] for name in names}
+    rng = random.Random(0)
+    order = list(names)
+    for r in range(rounds):
+        rng.shuffle(order)
+        for name in order:
+            runs[name].append(wrk(server.url, requests[name][0], seconds))
+            last = runs[name][-1]
+            log(f"    {server.name:<22} {ENDPOINTS[name][0]:<30} round {r + 1}/{rounds}: "
+                f"{last['requests'] / last['duration_us'] * 1e6:9.1f} req/s")
+    result = {}
+    for name, samples in runs.items():
+        errors = sum(sum(s["errors"].values()) for s in samples)
+        result[name] = {
+            "req_per_s": sum(s["requests"] for s in samples) / sum(s["duration_us"] for s in samples) * 1e6,
+            "p50_ms": statistics.median(s["p50_us"] for s in samples) / 1e3,
+            "p99_ms": statistics.median(s["p99_us"] for s in samples) / 1e3,
+            "requests": sum(s["requests"] for s in samples),
+            "errors": errors,
+        }
+    return result
+
+
+def have_wrk():
+    return shutil.which("wrk") is not None

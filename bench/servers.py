@@ -1,0 +1,159 @@
+"""The servers the HTTP benchmark loads, each started on a free loopback port and always stopped.
+
+- gunicorn(...): web/gunicorn.conf.py from the project's .venv, as `make serve` runs it
+  (Python 3.11, the host's vecdot build).
+- container(...): the image as docker-compose.yml runs it (the same limits and
+  hardening, repeated here because Compose cannot pass the benchmark-only setting),
+  with Debian's Python 3.13.
+
+Both take pure_python=True for VECDOT_PURE_PYTHON, the benchmark-only switch that swaps
+the C extension for vecdot._native (web/vecdot_web/settings.py). Each yields a Server
+with its base URL, how long it took to answer /healthz, and its per-worker RSS.
+"""
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"
+START_TIMEOUT = 60  # seconds; a healthy start takes about 2
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    seconds_to_http_ok: float = None  # first 200 from /healthz after the start command
+    seconds_to_healthy: float = None  # the engine's health status (container only)
+    _rss: object = field(default=None, repr=False)
+
+    def worker_rss_mb(self):
+        """{pid: RSS in MB} of each gunicorn worker (the master is left out)."""
+        return self._rss()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_ok(url, timeout=2):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait(condition, what, alive=lambda: True):
+    start = time.monotonic()
+    while time.monotonic() - start < START_TIMEOUT:
+        if condition():
+            return time.monotonic() - start
+        if not alive():
+            raise RuntimeError(f"{what}: the server exited")
+        time.sleep(0.02)
+    raise TimeoutError(f"{what}: not ready after {START_TIMEOUT} s")
+
+
+def _proc_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # the command may hold spaces: the fields after its closing ')' are fixed
+                    ppid = int(f.read().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                kids.append(int(entry))
+    return kids
+
+
+@contextmanager
+def gunicorn(pure_python=False):
+    port = free_port()
+    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{port}")
+    if pure_python:
+        env["VECDOT_PURE_PYTHON"] = "true"
+    name = f"gunicorn{' pure-Python' if pure_python else ''}"
+    log = open(OUT / f"gunicorn{'-pure' if pure_python else ''}.log", "wb")
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "gunicorn"), "--config", "web/gunicorn.conf.py"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: http_ok(url + "/healthz"), name, alive=lambda: proc.poll() is None)
+        server = Server(name, url, seconds_to_http_ok=time.monotonic() - start)
+        server._rss = lambda: {pid: _proc_rss_mb(pid) for pid in _children(proc.pid)}
+        yield server
+    finally:
+        proc.terminate()  # SIGTERM: gunicorn's graceful shutdown
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _docker(*args, timeout=60):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout,
+                          check=True).stdout.strip()
+
+
+def _container_rss(name):
+    rows = [line.split(None, 3) for line in _docker("top", name, "-eo", "pid,ppid,rss,args").splitlines()[1:]]
+    gunicorns = {int(r[0]): r for r in rows if len(r) == 4 and "gunicorn" in r[3]}
+    return {pid: int(r[2]) / 1024 for pid, r in gunicorns.items() if int(r[1]) in gunicorns}
+
+
+@contextmanager
+def container(image, pure_python=False):
+    port = free_port()
+    name = f"vecdot-bench-{os.getpid()}-{port}"
+    # docker-compose.yml's settings, flag for flag.
+    cmd = ["run", "--detach", "--rm", "--init", "--name", name,
+           "--publish", f"127.0.0.1:{port}:8000",
+           "--read-only", "--tmpfs", "/tmp:size=16m,mode=1777",
+           "--cpus", "2.0", "--memory", "1g", "--pids-limit", "256",
+           "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL"]
+    if pure_python:
+        cmd += ["--env", "VECDOT_PURE_PYTHON=true"]
+    url = f"http://127.0.0.1:{port}"
+    start = time.monotonic()
+    _docker(*cmd, image)
+    try:
+        label = f"container{' pure-Python' if pure_python else ''}"
+        _wait(lambda: http_ok(url + "/healthz"), label)
+        to_http = time.monotonic() - start
+
+        def healthy():
+            return _docker("inspect", "-f", "{{.State.Health.Status}}", name) == "healthy"
+
+        _wait(healthy, label)
+        server = Server(label, url, seconds_to_http_ok=to_http,
+                        seconds_to_healthy=time.monotonic() - start)
+        server._rss = lambda: _container_rss(name)
+        yield server
+    finally:
+        subprocess.run(["docker", "rm", "--force", name], capture_output=True, timeout=60)

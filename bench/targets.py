@@ -1,0 +1,157 @@
+"""Issue 5's targets, judged from one run's results: PASS or FAIL with the measured ratio.
+
+Each check returns rows of {id, target, measured, passed}; a row whose inputs were not
+measured in this run (no Docker, a skipped step) says so and counts as neither. The
+reasons behind a FAIL are in docs/benchmarks.md, next to the numbers.
+"""
+
+BIG_N = "10000000"
+
+
+def _row(tid, target, measured, passed):
+    return {"id": tid, "target": target, "measured": measured, "passed": passed}
+
+
+def _missing(tid, target, what):
+    return _row(tid, target, f"not measured: {what}", None)
+
+
+def _ns(micro, n, name):
+    entry = micro["sizes"].get(str(n), {}).get(name)
+    return entry["ns"] if entry else None
+
+
+def target1(micro):
+    t = "float64 buffers, fast mode: vecdot.dot >= numpy.dot (default threading) at every n"
+    ratios = {n: row["numpy"]["ns"] / row["vecdot"]["ns"]
+              for n, row in micro["sizes"].items() if "numpy" in row and "vecdot" in row}
+    if not ratios:
+        return [_missing("1", t, "numpy or vecdot")]
+    worst = min(ratios, key=ratios.get)
+    return [_row("1", t, f"worst n={int(worst):,}: numpy/vecdot = {ratios[worst]:.2f}x "
+                 f"(best {max(ratios.values()):.1f}x)", ratios[worst] >= 1.0)]
+
+
+def target2(micro):
+    t = "one thread at n=1e7: >= 90% of the measured single-core read bandwidth"
+    ns = _ns(micro, BIG_N, "vecdot_1t")
+    ceiling = micro["ceiling"].get(BIG_N, {}).get("1")
+    if ns is None or ceiling is None:
+        return [_missing("2", t, "n=1e7 or the ceiling")]
+    gbs = 16 * int(BIG_N) / ns
+    return [_row("2", t, f"{gbs:.1f} GB/s of {ceiling:.1f} GB/s = {gbs / ceiling:.0%}",
+                 gbs >= 0.9 * ceiling)]
+
+
+def target3(micro):
+    t = "lists at n=1000: >= 20x pure Python, and faster than the Cython list loop"
+    v, zip_, map_, cy = (_ns(micro, 1000, k) for k in ("vecdot_list", "py_zip", "py_map", "cython_list"))
+    if v is None or map_ is None or cy is None:
+        return [_missing("3", t, "vecdot, pure Python or Cython on lists")]
+    faster_py = min(zip_ or map_, map_)
+    return [
+        _row("3a", "lists at n=1000: >= 20x pure Python (the faster of zip and map)",
+             f"{faster_py / v:.1f}x", faster_py / v >= 20),
+        _row("3b", "lists at n=1000: faster than the Cython list loop",
+             f"Cython/vecdot = {cy / v:.2f}x ({cy:,.0f} ns vs {v:,.0f} ns)", cy / v > 1.0),
+    ]
+
+
+def target4(micro):
+    t = "call overhead at n=3: within 1.5x of a no-op C function of two arguments"
+    noop = _ns(micro, 3, "noop")
+    if noop is None:
+        return [_missing("4", t, "the no-op probe")]
+    rows = []
+    for name, label in (("vecdot_list", "lists"), ("vecdot", "float64 buffers")):
+        v = _ns(micro, 3, name)
+        if v is not None:
+            rows.append(_row("4", f"{t} ({label})",
+                             f"{v:.0f} ns vs {noop:.0f} ns = {v / noop:.1f}x", v / noop <= 1.5))
+    return rows
+
+
+def target5(micro, micro313, rounding):
+    rows = []
+    t = "accurate=True, well-conditioned float64 buffers, n=1e6: within 3x of fast mode"
+    acc, fast = _ns(micro, 1_000_000, "vecdot_acc"), _ns(micro, 1_000_000, "vecdot")
+    if acc is None or fast is None:
+        rows.append(_missing("5a", t, "n=1e6 buffers"))
+    else:
+        fast1 = _ns(micro, 1_000_000, "vecdot_1t")
+        rows.append(_row("5a", t, f"{acc / fast:.2f}x (vs one-thread fast mode: {acc / fast1:.2f}x)",
+                         acc / fast <= 3.0))
+    t = "accurate=True on lists: at least as fast as math.sumprod (Python 3.13), at every n"
+    if not micro313:
+        rows.append(_missing("5b", t, "the image's Python 3.13"))
+    else:
+        ratios = {n: r["sumprod"]["ns"] / r["vecdot_list_acc"]["ns"]
+                  for n, r in micro313["sizes"].items() if "sumprod" in r and "vecdot_list_acc" in r}
+        worst = min(ratios, key=ratios.get)
+        rows.append(_row("5b", t, f"worst n={int(worst):,}: sumprod/vecdot = {ratios[worst]:.2f}x; "
+                         f"n=1000: {ratios.get('1000', float('nan')):.2f}x", ratios[worst] >= 1.0))
+    t = "accurate=True correctly rounded where sumprod is not (ill-conditioned, vs Fraction)"
+    if not rounding:
+        rows.append(_missing("5c", t, "the image's Python 3.13"))
+    else:
+        fams = rounding["families"]
+        ours = sum(f["wrong"]["vecdot accurate"] for f in fams.values())
+        theirs = sum(f["wrong"]["sumprod"] for f in fams.values())
+        total = rounding["cases"] * len(fams)
+        rows.append(_row("5c", t, f"not correctly rounded, of {total}: vecdot accurate {ours}, "
+                         f"sumprod {theirs}", ours == 0))
+    return rows
+
+
+def target6(http):
+    rows = []
+    for server, result in (http or {}).items():
+        if server.endswith("pure-Python") or "get_root" not in result:
+            continue
+        root = result["get_root"]["req_per_s"]
+
+        def ratio(name):
+            return result[name]["req_per_s"] / root
+
+        rows.append(_row("6a", f"{server}: GET /dot 3 values >= 90% of GET /'s req/s",
+                         f"{ratio('get_dot_3'):.0%}", ratio("get_dot_3") >= 0.9))
+        rows.append(_row("6b", f"{server}: GET /dot 1000 values >= 80% of GET /'s req/s",
+                         f"{ratio('get_dot_1000'):.0%}", ratio("get_dot_1000") >= 0.8))
+        b, j = result["post_bin_100000"]["req_per_s"], result["post_json_100000"]["req_per_s"]
+        rows.append(_row("6c", f"{server}: binary POST of 1e5 >= 10x JSON POST's req/s",
+                         f"{b / j:.1f}x ({b:,.0f} vs {j:,.1f} req/s)", b / j >= 10))
+    return rows or [_missing("6", "HTTP", "no server was loaded")]
+
+
+def target7(image, startup):
+    rows = []
+    if image:
+        s = image["rebuild_one_c_file_s"]
+        rows.append(_row("7a", "image rebuild after a change to one C file < 30 s", f"{s:.1f} s", s < 30))
+    else:
+        rows.append(_missing("7a", "image rebuild < 30 s", "Docker"))
+    healthy = (startup or {}).get("seconds_to_healthy")
+    if healthy:
+        worst = max(healthy)
+        rows.append(_row("7b", "container healthy < 3 s after start",
+                         f"worst of {len(healthy)} starts: {worst:.2f} s", worst < 3))
+    else:
+        rows.append(_missing("7b", "container healthy < 3 s", "Docker"))
+    return rows
+
+
+def evaluate(results):
+    micro = results.get("micro")
+    rows = []
+    if micro:
+        rows += target1(micro) + target2(micro) + target3(micro) + target4(micro)
+    rows += target5(micro or {"sizes": {}}, results.get("micro313"), results.get("rounding"))
+    rows += target6(results.get("http"))
+    rows += target7(results.get("image"), results.get("startup"))
+    return rows
+
+
+def print_table(rows, write=print):
+    for r in rows:
+        verdict = {True: "PASS", False: "FAIL", None: "----"}[r["passed"]]
+        write(f"  {verdict}  {r['id']:<3} {r['target']}\n              {r['measured']}")

@@ -1,0 +1,129 @@
+"""The measurements behind vecdot's two tuning constants.
+
+- VD_MIN_PER_THREAD (lib/c/dot.h): vd_dot starts a second thread only when each thread
+  gets at least this many elements. Measured here with the very kernel, through
+  bench/c/kernels.c's bench_dot_split, on one thread and on two for every n: the
+  constant should be half the n from which two threads are reliably faster.
+- GIL_RELEASE_MIN (lib/c/py_dot.c): dot() releases the GIL from this n. Measured with
+  bench/c/probe.c's dot_hold and dot_release (the same kernel, GIL held or released):
+  alone, their difference is what releasing costs; from two Python threads at once,
+  the ratio of their throughputs is what releasing buys.
+
+    python bench/tuning.py --out bench/out/tuning.json [--quick]
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import timing
+from micro import OUT, load_ctypes_lib
+
+sys.path.insert(0, str(OUT))
+
+import numpy  # noqa: E402
+
+THREAD_SIZES = [2**k for k in range(12, 24)]  # 4096 .. 8M
+GIL_SIZES = [256, 1024, 2048, 4096, 8192, 16384, 65536, 262144]
+# A second thread pays when it is at least this much faster: less is within the noise.
+SPEEDUP_NEEDED = 1.10
+
+
+def thread_crossover(lib, sizes, rounds, sample_ms, log):
+    rows = {}
+    for n in sizes:
+        gen = numpy.random.default_rng(n)
+        x, y = gen.random(n), gen.random(n)
+        env = {"split": lib.bench_dot_split, "px": x.ctypes.data, "py": y.ctypes.data, "n": n}
+        cases = [timing.Case(f"{t}t", f"split(px, py, n, {t})", env) for t in (1, 2)]
+        timing.run_rounds(cases, rounds, sample_ms * 1e6, seed=n)
+        one, two = cases[0].median, cases[1].median
+        rows[str(n)] = {"1": one, "2": two, "speedup": one / two}
+        log(f"  threads: n={n:>9,}  1 thread {one / 1e3:9.1f} us  2 threads {two / 1e3:9.1f} us"
+            f"  speedup {one / two:4.2f}")
+    crossover = None
+    for n in sorted(sizes, reverse=True):  # the smallest n from which 2 threads always pay
+        if rows[str(n)]["speedup"] < SPEEDUP_NEEDED:
+            break
+        crossover = n
+    return {"sizes": rows, "crossover_n": crossover,
+            "recommended_min_per_thread": crossover // 2 if crossover else None}
+
+
+def _two_threads_ns(f, x, y, calls):
+    """Wall ns for two Python threads each making `calls` calls of f(x, y)."""
+    barrier = threading.Barrier(3)
+
+    def worker():
+        barrier.wait()
+        for _ in range(calls):
+            f(x, y)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter_ns()
+    for t in threads:
+        t.join()
+    return time.perf_counter_ns() - start
+
+
+def gil_release(probe, sizes, rounds, sample_ms, log):
+    rows = {}
+    for n in sizes:
+        gen = numpy.random.default_rng(n)
+        x, y = gen.random(n), gen.random(n)
+        env = {"hold": probe.dot_hold, "release": probe.dot_release, "x": x, "y": y}
+        cases = [timing.Case("hold", "hold(x, y)", env), timing.Case("release", "release(x, y)", env)]
+        timing.run_rounds(cases, rounds, sample_ms * 1e6, seed=n)
+        hold, release = cases[0].median, cases[1].median
+        # Two threads: aggregate ns per call, interleaved hold/release rounds.
+        calls = max(10, int(sample_ms * 1e6 / hold / 2))
+        pair = {"hold": [], "release": []}
+        for _ in range(rounds):
+            for name in ("hold", "release"):
+                pair[name].append(_two_threads_ns(env[name], x, y, calls) / (2 * calls))
+        hold2, release2 = statistics.median(pair["hold"]), statistics.median(pair["release"])
+        rows[str(n)] = {
+            "hold_ns": hold, "release_ns": release, "release_cost_ns": release - hold,
+            "two_threads_hold_ns": hold2, "two_threads_release_ns": release2,
+            "two_thread_gain": hold2 / release2,
+        }
+        log(f"  GIL: n={n:>7,}  held {hold:9.0f} ns  released {release:9.0f} ns"
+            f"  (cost {release - hold:+6.0f} ns)  two threads: gain x{hold2 / release2:4.2f}")
+    return {"sizes": rows}
+
+
+def run(quick, log):
+    lib = load_ctypes_lib()
+    import _probe
+
+    rounds, sample_ms = (3, 5.0) if quick else (9, 10.0)
+    thread_sizes = THREAD_SIZES[::3] if quick else THREAD_SIZES
+    gil_sizes = GIL_SIZES[::2] if quick else GIL_SIZES
+    return {
+        "threads": thread_crossover(lib, thread_sizes, rounds, sample_ms, log),
+        "gil": gil_release(_probe, gil_sizes, rounds, sample_ms, log),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="-")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.quick, lambda m: print(m, file=sys.stderr, flush=True))
+    text = json.dumps(result, indent=1)
+    if args.out == "-":
+        print(text)
+    else:
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

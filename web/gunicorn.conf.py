@@ -28,11 +28,13 @@ pythonpath = HERE  # so the app imports whatever directory gunicorn starts in
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").split(",")  # all interfaces: the container's port is published
 
 # --- Workers (chosen by measurement on 2 cores, see docs/web.md) ---------------------
-# gthread: as fast as sync here, keeps connections alive, and a slow client holds one
-# thread rather than a whole worker.
+# gthread: CPU per request as low as sync's, keeps connections alive, and a client that
+# stalls mid-request holds one thread, where it would hold a whole sync worker.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-workers = _int_env("GUNICORN_WORKERS", os.cpu_count() or 1)  # one per core: the work is CPU-bound
-threads = _int_env("GUNICORN_THREADS", 4)  # enough to overlap socket waits; more only adds GIL contention
+workers = _int_env("GUNICORN_WORKERS", len(os.sched_getaffinity(0)))  # one per usable core: the work is CPU-bound
+# A stalled client holds one thread: 8 per worker; no cost measured against 4. (gunicorn
+# silently turns sync into gthread when threads > 1, so sync gets 1 unless told otherwise.)
+threads = _int_env("GUNICORN_THREADS", 8 if worker_class == "gthread" else 1)
 # gunicorn's workers already use every core, so the extension must not start threads of
 # its own per request (cores x threads would oversubscribe the CPU). An explicit setting
 # in the environment wins.

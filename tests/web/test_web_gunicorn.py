@@ -43,13 +43,15 @@ def request(port, method, path, body=None, headers=None):
 def server(tmp_path_factory):
     """gunicorn on a free loopback port, started from an unrelated directory."""
     port = free_port()
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"}
-    env = {k: v for k, v in env.items() if not k.startswith("VECDOT_")}
+    # The committed defaults, whatever the shell running the tests sets.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "VECDOT_"))}
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
     log = tmp_path_factory.mktemp("gunicorn") / "log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)],
-            cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)  # its own process group, so teardown can stop workers too
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         try:
@@ -58,13 +60,19 @@ def server(tmp_path_factory):
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            kill_group(process)
             pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
         time.sleep(0.1)
     yield process, port, log
-    if process.poll() is None:  # the shutdown test did not run
-        process.kill()
-        process.wait(timeout=START_TIMEOUT)
+    kill_group(process)  # whatever is left if the shutdown test did not run, or failed
+
+
+def kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=START_TIMEOUT)
 
 
 def test_serves_every_kind_of_request(server):
@@ -102,6 +110,20 @@ def test_requests_gunicorn_rejects_itself_get_json_errors_too(server, path, head
     code, content_type, body = request(port, "GET", path, headers=headers)
     assert (code, content_type) == (status, "application/json")
     assert json.loads(body)["error"]["status"] == status
+
+
+def test_clients_stalled_mid_request_do_not_block_others(server):
+    # Each stalled client holds one gthread thread; a sync worker would be held whole,
+    # and two of them would stop this two-worker server until the worker timeout.
+    _, port, _ = server
+    stalled = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+    try:
+        for sock in stalled:
+            sock.sendall(b"GET /dot?a=1")  # and nothing more
+        assert request(port, "GET", "/healthz")[0] == 200
+    finally:
+        for sock in stalled:
+            sock.close()
 
 
 def test_sigterm_stops_it_cleanly(server):

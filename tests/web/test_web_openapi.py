@@ -72,3 +72,22 @@ def test_real_responses_match_the_documented_schema(client, spec, method, path, 
     registry = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(spec))
     schema = {"$ref": "urn:openapi" + documented["$ref"]}
     Draft202012Validator(schema, registry=registry).validate(response.get_json())
+
+
+# The documented request schema accepts exactly the JSON bodies the app accepts
+# (bodies whose vectors have different lengths aside: a schema cannot say that).
+@pytest.mark.parametrize("body, accepted", [
+    ({"a": [1, 2.5], "b": [3, -4]}, True),
+    ({"a": [], "b": [], "accurate": True}, True),
+    ({"a": [True], "b": [1]}, False),
+    ({"a": [None], "b": [1]}, False),
+    ({"a": ["1"], "b": [1]}, False),
+    ({"a": "1", "b": [1]}, False),
+    ({"b": [1]}, False),
+    ({"a": [1], "b": [1], "accurate": "yes"}, False),
+    ({"a": [1], "b": [1], "acurate": True}, False),
+])
+def test_request_schema_agrees_with_the_app(client, spec, body, accepted):
+    schema = spec["components"]["schemas"]["DotRequest"]
+    assert Draft202012Validator(schema).is_valid(body) == accepted
+    assert (client.post("/dot", json=body).status_code == 200) == accepted

@@ -272,6 +272,23 @@ def analysis(results):
     return "\n".join(notes) or "Every target measured in this run passes."
 
 
+def instructions_section(results):
+    ins = results.get("instructions")
+    if not ins:
+        return "_Not measured in this run (no valgrind)._"
+    noop = ins["noop"]["instructions_per_call"]
+    rows = [[f"`{k}`", f"{v['instructions_per_call']:,.0f}", f"{v['instructions_per_call'] / noop:.1f}x"]
+            for k, v in ins.items()]
+    out = table(["n = 3", "instructions per call", "vs the no-op"], rows)
+    for name in ("vecdot_list", "vecdot"):
+        top = ins.get(name, {}).get("top_functions")
+        if top:
+            out += (f"\n\nWhere one `{name}` call's instructions go (self cost per call, "
+                    "the loop's and the call's own included):\n\n"
+                    + table(["instructions", "function"], [[f"{c:.0f}", f"`{f}`"] for c, f in top]))
+    return out
+
+
 def errors_section(results):
     errors = results.get("errors")
     if not errors:
@@ -296,7 +313,7 @@ def render(results, png_name):
         bandwidth=bandwidth_table(micro) if micro.get("ceiling") else "_No ceiling measured._",
         py313=py313_section(results), parse=parse_section(results),
         threads=threads, gil=gil, http=http_section(results), image=image_section(results),
-        errors=errors_section(results),
+        errors=errors_section(results), instructions=instructions_section(results),
         quick=("\n> **This is a `--quick` run: few rounds, short loads. Not for quoting.**\n"
                if results.get("quick") else ""),
         python=micro.get("python", "?"), analysis=analysis(results),

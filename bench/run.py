@@ -5,6 +5,7 @@ Steps, in order (each prints its progress; the whole run is bounded to ~10 minut
   micro     the in-process benchmark in this Python, n = 3 .. 1e7 (bench/micro.py)
   parse     query and JSON parsing per value (bench/parse_bench.py)
   tuning    the measurements behind VD_MIN_PER_THREAD and GIL_RELEASE_MIN (bench/tuning.py)
+  instructions  instructions per call at n=3 under callgrind, free of timing noise
   image     build the current tree's image; rebuild after a one-line C change (bench/image.py)
   py313     sumprod against vecdot, and who rounds correctly, in the image's Python 3.13
   http      wrk against gunicorn (make serve's config) and the container, with the C
@@ -34,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 import build  # noqa: E402
 import targets  # noqa: E402
 
-STEPS = ["build", "micro", "parse", "tuning", "image", "py313", "http"]
+STEPS = ["build", "micro", "parse", "tuning", "instructions", "image", "py313", "http"]
 # Contenders timed in the image's Python 3.13 (no numpy, Cython or compiler there).
 PY313_CONTENDERS = "py_zip,py_map,sumprod,vecdot_list,vecdot_list_acc,vecdot,vecdot_acc,noop"
 STARTS = 3  # container starts timed for time-to-healthy
@@ -208,6 +209,11 @@ def main(argv=None):
         import tuning
 
         results["tuning"] = attempt("tuning", lambda: tuning.run(args.quick, log))
+    if "instructions" in steps:
+        section("instructions: one call at n=3 under callgrind")
+        import instructions
+
+        results["instructions"] = attempt("instructions", instructions.run)
     if docker and {"image", "py313", "http"} & set(steps):
         section(f"image: build the {args.image_tree} tree, then rebuild after one C change")
         import image as image_step

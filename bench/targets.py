@@ -57,17 +57,21 @@ def target3(micro):
     ]
 
 
-def target4(micro):
+def target4(micro, instructions):
     t = "call overhead at n=3: within 1.5x of a no-op C function of two arguments"
     noop = _ns(micro, 3, "noop")
     if noop is None:
         return [_missing("4", t, "the no-op probe")]
     rows = []
-    for name, label in (("vecdot_list", "lists"), ("vecdot", "float64 buffers")):
+    for name, label in (("vecdot_list", "lists"), ("vecdot", "numpy float64 arrays")):
         v = _ns(micro, 3, name)
-        if v is not None:
-            rows.append(_row("4", f"{t} ({label})",
-                             f"{v:.0f} ns vs {noop:.0f} ns = {v / noop:.1f}x", v / noop <= 1.5))
+        if v is None:
+            continue
+        measured = f"{v:.0f} ns vs {noop:.0f} ns = {v / noop:.1f}x"
+        if instructions and name in instructions:
+            ins = instructions[name]["instructions_per_call"] / instructions["noop"]["instructions_per_call"]
+            measured += f"; instructions {ins:.1f}x"
+        rows.append(_row("4", f"{t} ({label})", measured, v / noop <= 1.5))
     return rows
 
 
@@ -144,7 +148,8 @@ def evaluate(results):
     micro = results.get("micro")
     rows = []
     if micro:
-        rows += target1(micro) + target2(micro) + target3(micro) + target4(micro)
+        rows += target1(micro) + target2(micro) + target3(micro)
+        rows += target4(micro, results.get("instructions"))
     rows += target5(micro or {"sizes": {}}, results.get("micro313"), results.get("rounding"))
     rows += target6(results.get("http"))
     rows += target7(results.get("image"), results.get("startup"))

@@ -12,6 +12,7 @@ no worker timed out or replaced.
 
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -23,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
-WORKERS, THREADS = 2, 4  # gunicorn.conf.py's gthread worker, two of them as on 2 cores
+CONFIG = Path(__file__).resolve().parents[2] / "web" / "gunicorn.conf.py"
+WORKERS = 2  # as on 2 cores; everything else is gunicorn.conf.py's committed default
 START_TIMEOUT = 30
 SENT = {"requests": 0}   # totals for docs/reliability.md (printed by the last test)
 
@@ -35,26 +36,46 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def committed_environment(port):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VECDOT_", "GUNICORN_"))}
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(WORKERS))
+    return env
+
+
+def request_threads():
+    """Threads per worker as gunicorn.conf.py sets them, read in a child process
+    (running the config changes the environment and patches gunicorn)."""
+    code = f"import runpy; print(runpy.run_path({str(CONFIG)!r})['threads'])"
+    out = subprocess.run([sys.executable, "-c", code], env=committed_environment(0),
+                         capture_output=True, text=True, timeout=60, check=True)
+    return int(out.stdout)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VECDOT_", "GUNICORN_"))}
-    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(WORKERS),
-               GUNICORN_THREADS=str(THREADS))
     log = tmp_path_factory.mktemp("gunicorn") / "log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(WEB_DIR / "gunicorn.conf.py")],
-            cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_TIMEOUT
-    while exchange(port, get("/healthz"), timeout=2).status != 200:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
-        time.sleep(0.1)
-    yield port, log
-    process.terminate()
-    process.wait(timeout=START_TIMEOUT)
+            [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)],
+            cwd=log.parent, env=committed_environment(port), stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)  # teardown stops its workers too
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while exchange(port, get("/healthz"), timeout=2).status != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield port, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=START_TIMEOUT)
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 # ---- raw HTTP ------------------------------------------------------------------------
@@ -320,8 +341,13 @@ def test_hostile_queries(server, target, status):
 
 # ---- clients that hold connections: the service keeps answering others ----------------
 
-SLOW_CLIENTS = 2 * WORKERS * THREADS  # twice the request threads gunicorn has
 SLOW_SECONDS = 6
+
+
+@pytest.fixture(scope="module")
+def slow_clients():
+    """Twice as many as gunicorn has request threads."""
+    return 2 * WORKERS * request_threads()
 
 
 def trickle(port, data, stop):
@@ -359,14 +385,14 @@ def others_are_answered(port, hostile, seconds=SLOW_SECONDS):
     return slowest
 
 
-def test_clients_trickling_headers_do_not_stop_the_service(server):
+def test_clients_trickling_headers_do_not_stop_the_service(server, slow_clients):
     port, _ = server
     request = get("/dot?a=1&b=2", b"X-Pad: " + b"a" * 200 + b"\r\n")
-    slowest = others_are_answered(port, [lambda stop: trickle(port, request, stop)] * SLOW_CLIENTS)
+    slowest = others_are_answered(port, [lambda stop: trickle(port, request, stop)] * slow_clients)
     assert slowest < 2.0
 
 
-def test_clients_trickling_bodies_do_not_stop_the_service(server):
+def test_clients_trickling_bodies_do_not_stop_the_service(server, slow_clients):
     # Headers at once, then the declared body a byte at a time: the request is
     # routed to a worker thread, which blocks reading the body.
     port, _ = server
@@ -385,15 +411,16 @@ def test_clients_trickling_bodies_do_not_stop_the_service(server):
         except OSError:
             pass
 
-    slowest = others_are_answered(port, [slow_body] * SLOW_CLIENTS)
+    slowest = others_are_answered(port, [slow_body] * slow_clients)
     assert slowest < 2.0
 
 
-def test_idle_connections_do_not_stop_the_service(server):
+def test_idle_connections_do_not_stop_the_service(server, slow_clients):
+    # Connections that send nothing at all: each costs gthread a thread for a while.
     port, _ = server
     idle = []
     try:
-        for _ in range(200):
+        for _ in range(4 * slow_clients):
             idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
         replies = [exchange(port, get("/dot?a=1&b=2"), timeout=5) for _ in range(20)]
         assert all(r.status == 200 and r.seconds < 2.0 for r in replies)

@@ -21,11 +21,16 @@ VECDOT_SCHEMATHESIS_EXAMPLES (default 100) sets the examples per operation and m
 import collections
 import os
 
-import schemathesis
-from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+import pytest
 
-from vecdot_web import create_app
+schemathesis = pytest.importorskip("schemathesis", reason="requirements-dev.txt pins it; make venv")
+from schemathesis.config import SchemathesisConfig  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    negative_data_rejection,
+    positive_data_acceptance,
+)
+
+from vecdot_web import create_app  # noqa: E402
 
 EXAMPLES = int(os.environ.get("VECDOT_SCHEMATHESIS_EXAMPLES", "100"))
 CONFIG = SchemathesisConfig.from_dict({"generation": {"mode": "all", "max-examples": EXAMPLES}})

@@ -112,6 +112,23 @@ def test_requests_gunicorn_rejects_itself_get_json_errors_too(server, path, head
     assert json.loads(body)["error"]["status"] == status
 
 
+def test_oversized_body_is_refused_from_its_header_alone(server):
+    # The client announces 1 GB and sends none of it: the 413 must not wait for the body.
+    _, port, _ = server
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest("POST", "/dot")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", "1000000000")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+        assert json.loads(response.read())["error"]["message"].startswith(
+            "the body is 1000000000 bytes")
+    finally:
+        connection.close()
+
+
 def test_clients_stalled_mid_request_do_not_block_others(server):
     # Each stalled client holds one gthread thread; a sync worker would be held whole,
     # and two of them would stop this two-worker server until the worker timeout.

@@ -73,6 +73,16 @@ def size_mb(tag):
     return int(out) / 1e6
 
 
+def exists(tag):
+    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
+
+
+def describe(tag):
+    out = subprocess.run(["docker", "image", "inspect", "-f", "{{.Created}} {{.Size}}", tag],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return {"image": tag, "created": out[0][:19].replace("T", " ") + " UTC", "size_mb": int(out[1]) / 1e6}
+
+
 def measure(log, tree="worktree"):
     """Build the current tree, then rebuild after a one-line change to lib/c/dot.c."""
     context = Path(tempfile.mkdtemp(prefix="image-context-", dir=OUT))

@@ -62,9 +62,9 @@ def plot(results, path):
         if pts:
             right.plot([p[0] for p in pts], [p[1] for p in pts], style, color="black", linewidth=2,
                        label=f"ceiling: C streaming read, {threads} thread{'s' if threads != '1' else ''}")
-    right.set(xscale="log", xlabel="n (float64 pairs)", ylabel="GB/s (16n bytes read per call)",
+    right.set(xscale="log", yscale="log", xlabel="n (float64 pairs)", ylabel="GB/s (16n bytes read per call)",
               title="Bandwidth against the measured read ceiling (higher is better)")
-    right.set_xlim(left=1000)
+    right.set_xlim(left=5000)
     right.grid(True, which="both", alpha=0.3)
     right.legend(fontsize=7)
 

@@ -185,16 +185,34 @@ def http_section(results):
     return "\n\n".join(out)
 
 
+def wsgi_section(results):
+    w = results.get("wsgi")
+    if not w:
+        return "_Not measured in this run._"
+    rows = []
+    for name, (label, _, _) in ENDPOINTS.items():
+        c, p = w["C"][name], w["pure-Python"][name]
+        rows.append([label, f"{c:,.1f}", f"{w['C']['get_root'] / c:.0%}", f"{p:,.1f}", f"{p / c:.1f}x"])
+    return table(["endpoint", "C: µs per request", "rate vs GET /", "pure Python: µs", "C gain"], rows)
+
+
 def image_section(results):
     img, rss, start = results.get("image"), results.get("rss", {}), results.get("startup", {})
-    if not img:
+    fallback = results.get("image_fallback")
+    if img:
+        steps = "; ".join(f"{name} {t:.1f} s" for t, name in img.get("build_steps", []))
+        lines = [
+            f"- runtime image size: **{img['size_mb']:.0f} MB** (`docker image inspect`, uncompressed)",
+            f"- rebuild after a one-line change to `lib/c/dot.c`: **{img['rebuild_one_c_file_s']:.1f} s** "
+            f"(built from the {img['tree']} tree; building it unchanged first took "
+            f"{img['first_build_s']:.1f} s). Its slowest steps: {steps}",
+        ]
+    elif fallback:
+        lines = [f"- the tree's image did not build in this run (see the failed steps above), so the "
+                 f"container figures are from `{fallback['image']}`, built {fallback['created']}: "
+                 f"**{fallback['size_mb']:.0f} MB**; no rebuild time was measured"]
+    else:
         return "_Not measured in this run (no Docker)._"
-    lines = [
-        f"- runtime image size: **{img['size_mb']:.0f} MB** (`docker image inspect`, uncompressed)",
-        f"- rebuild after a one-line change to `lib/c/dot.c`: **{img['rebuild_one_c_file_s']:.1f} s** "
-        "(recompiles the wheel, reruns the library tests in the build stage, rebuilds the runtime "
-        f"stage's last layers); building the unchanged tree first took {img['first_build_s']:.1f} s",
-    ]
     if start.get("seconds_to_healthy"):
         h, o = start["seconds_to_healthy"], start["seconds_to_http_ok"]
         lines.append(f"- time to healthy, {len(h)} starts (`docker run` to health status `healthy`): "
@@ -312,7 +330,7 @@ def render(results, png_name):
         lists=lists, list_legend=legend(micro, list_names),
         bandwidth=bandwidth_table(micro) if micro.get("ceiling") else "_No ceiling measured._",
         py313=py313_section(results), parse=parse_section(results),
-        threads=threads, gil=gil, http=http_section(results), image=image_section(results),
+        threads=threads, gil=gil, http=http_section(results), wsgi=wsgi_section(results), image=image_section(results),
         errors=errors_section(results), instructions=instructions_section(results),
         quick=("\n> **This is a `--quick` run: few rounds, short loads. Not for quoting.**\n"
                if results.get("quick") else ""),

@@ -39,6 +39,7 @@ STEPS = ["build", "micro", "parse", "tuning", "instructions", "image", "py313", 
 # Contenders timed in the image's Python 3.13 (no numpy, Cython or compiler there).
 PY313_CONTENDERS = "py_zip,py_map,sumprod,vecdot_list,vecdot_list_acc,vecdot,vecdot_acc,noop"
 STARTS = 3  # container starts timed for time-to-healthy
+FALLBACK_IMAGE = "vecdot:latest"  # what `make image` builds
 
 
 def log(message):
@@ -126,6 +127,10 @@ def step_http(image, quick):
 
     requests = http_load.write_requests()
     names = list(http_load.ENDPOINTS)
+    import wsgi_cost
+
+    log("  the app's CPU per request, in process (no network)")
+    wsgi = wsgi_cost.run(requests, 3 if quick else 9, 10.0, log)
     rounds, seconds = (1, 2) if quick else (2, 4)
     results, rss, startup = {}, {}, {"seconds_to_healthy": [], "seconds_to_http_ok": []}
     configs = [("gunicorn", False), ("gunicorn", True)]
@@ -135,6 +140,7 @@ def step_http(image, quick):
         start = servers.gunicorn(pure) if kind == "gunicorn" else servers.container(image, pure)
         with start as server:
             log(f"  {server.name} on {server.url} (answered /healthz after {server.seconds_to_http_ok:.2f} s)")
+            time.sleep(1)  # every worker booted, not only the one that answered /healthz
             idle = server.worker_rss_mb()
             # The pure-Python backend is the comparison, not the product: one round.
             results[server.name] = http_load.load(server, requests, names, 1 if pure else rounds,
@@ -149,7 +155,7 @@ def step_http(image, quick):
                 startup["seconds_to_http_ok"].append(server.seconds_to_http_ok)
                 log(f"  start {i + 1}: /healthz answered after {server.seconds_to_http_ok:.2f} s, "
                     f"healthy after {server.seconds_to_healthy:.2f} s")
-    return results, rss, startup
+    return results, rss, startup, wsgi
 
 
 def have_docker():
@@ -220,6 +226,12 @@ def main(argv=None):
 
         results["image"] = attempt("image", lambda: image_step.measure(log, args.image_tree))
         image = image_step.IMAGE if results["image"] else None
+        if image is None and image_step.exists(FALLBACK_IMAGE):
+            # The tree did not build (a failing test in the build stage, say): measure the
+            # last image `make image` built rather than nothing, and say so in the report.
+            image = FALLBACK_IMAGE
+            results["image_fallback"] = image_step.describe(FALLBACK_IMAGE)
+            log(f"== using {FALLBACK_IMAGE} instead (built {results['image_fallback']['created']})")
     elif not docker:
         log("== no Docker here: skipping the image, Python 3.13 and container steps")
     if image and "py313" in steps:
@@ -233,9 +245,9 @@ def main(argv=None):
             log("== no wrk: skipping HTTP (scripts/bench-deps.sh installs it)")
         else:
             section("http: wrk against gunicorn" + (" and the container" if image else ""))
-            results["http"], results["rss"], results["startup"] = attempt(
-                "http", lambda: step_http(image, args.quick)) or (None, None, None)
-    if image:
+            results["http"], results["rss"], results["startup"], results["wsgi"] = attempt(
+                "http", lambda: step_http(image, args.quick)) or (None, None, None, None)
+    if image and image != FALLBACK_IMAGE:
         subprocess.run(["docker", "image", "rm", image], capture_output=True)
     results = {k: v for k, v in results.items() if v is not None}
 

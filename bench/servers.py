@@ -123,7 +123,10 @@ def _docker(*args, timeout=60):
 
 def _container_rss(name):
     rows = [line.split(None, 3) for line in _docker("top", name, "-eo", "pid,ppid,rss,args").splitlines()[1:]]
-    gunicorns = {int(r[0]): r for r in rows if len(r) == 4 and "gunicorn" in r[3]}
+    # docker-init's own command line names gunicorn too: it is PID 1, not a worker.
+    gunicorns = {int(r[0]): r for r in rows
+                 if len(r) == 4 and "gunicorn" in r[3] and "docker-init" not in r[3]}
+    # The workers are the children of the master, which is itself a gunicorn process.
     return {pid: int(r[2]) / 1024 for pid, r in gunicorns.items() if int(r[1]) in gunicorns}
 
 

@@ -127,6 +127,23 @@ def target6(http):
     return rows or [_missing("6", "HTTP", "no server was loaded")]
 
 
+def target6_in_process(wsgi):
+    """The same ratios from the app's own CPU per request (no network, no gunicorn)."""
+    if not wsgi:
+        return []
+    us = wsgi["C"]
+    label = "the app in process (WSGI, µs per request)"
+    return [
+        _row("6a", f"{label}: GET /dot 3 values >= 90% of GET /'s rate",
+             f"{us['get_root'] / us['get_dot_3']:.0%}", us["get_root"] / us["get_dot_3"] >= 0.9),
+        _row("6b", f"{label}: GET /dot 1000 values >= 80% of GET /'s rate",
+             f"{us['get_root'] / us['get_dot_1000']:.0%}", us["get_root"] / us["get_dot_1000"] >= 0.8),
+        _row("6c", f"{label}: binary POST of 1e5 >= 10x JSON POST's rate",
+             f"{us['post_json_100000'] / us['post_bin_100000']:.0f}x",
+             us["post_json_100000"] / us["post_bin_100000"] >= 10),
+    ]
+
+
 def target7(image, startup):
     rows = []
     if image:
@@ -151,7 +168,7 @@ def evaluate(results):
         rows += target1(micro) + target2(micro) + target3(micro)
         rows += target4(micro, results.get("instructions"))
     rows += target5(micro or {"sizes": {}}, results.get("micro313"), results.get("rounding"))
-    rows += target6(results.get("http"))
+    rows += target6(results.get("http")) + target6_in_process(results.get("wsgi"))
     rows += target7(results.get("image"), results.get("startup"))
     return rows
 

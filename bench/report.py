@@ -157,6 +157,11 @@ def tuning_section(results):
              f"{r['two_thread_gain']:.2f}x"] for n, r in sorted(g.items(), key=lambda kv: int(kv[0]))]
     gil = table(["n", "GIL held", "GIL released", "cost of releasing", "2 threads: released/held throughput"],
                 rows)
+    pays = t["gil"].get("recommended_gil_release_min")
+    gil += (f"\n\nWith two threads calling, releasing the GIL pays (by at least 10%) from n = {pays:,} on;"
+            " below that the hand-over of the GIL between the threads costs more than the "
+            "overlap wins. GIL_RELEASE_MIN should be about that n." if pays else
+            "\n\nReleasing the GIL never paid by 10% in this run.")
     return threads, gil
 
 
@@ -173,14 +178,16 @@ def http_section(results):
             r, p = c.get(name), pure.get(name)
             if not r:
                 continue
-            row = [label, f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}"]
+            row = [label, f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
+                   f"{r.get('cpu_us', 0):,.0f}"]
             if p:
                 row += [f"{p['req_per_s']:,.1f}", f"{p['p50_ms']:.1f}", f"{p['p99_ms']:.1f}",
-                        f"{r['req_per_s'] / p['req_per_s']:.1f}x"]
+                        f"{p.get('cpu_us', 0):,.0f}", f"{r['req_per_s'] / p['req_per_s']:.1f}x"]
             rows.append(row)
         errors = sum(r["errors"] for r in c.values()) + sum(r["errors"] for r in pure.values())
         out.append(f"**{server}**" + (f" ({errors} wrk errors)" if errors else " (no errors)") + "\n\n" + table(
-            ["endpoint", "C req/s", "p50 ms", "p99 ms", "pure-Python req/s", "p50 ms", "p99 ms", "C gain"],
+            ["endpoint", "C req/s", "p50 ms", "p99 ms", "CPU µs/req", "pure-Python req/s", "p50 ms",
+             "p99 ms", "CPU µs/req", "C gain (req/s)"],
             rows))
     return "\n\n".join(out)
 

@@ -34,9 +34,23 @@ class Server:
     seconds_to_healthy: float = None  # the engine's health status (container only)
     _rss: object = field(default=None, repr=False)
 
+    _pids: object = field(default=None, repr=False)
+
     def worker_rss_mb(self):
         """{pid: RSS in MB} of each gunicorn worker (the master is left out)."""
         return self._rss()
+
+    def cpu_seconds(self):
+        """User + system CPU seconds used so far by the gunicorn master and its workers."""
+        total = 0
+        for pid in self._pids():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue  # a worker that exited (max_requests) since the list was made
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -105,6 +119,7 @@ def gunicorn(pure_python=False):
         _wait(lambda: http_ok(url + "/healthz"), name, alive=lambda: proc.poll() is None)
         server = Server(name, url, seconds_to_http_ok=time.monotonic() - start)
         server._rss = lambda: {pid: _proc_rss_mb(pid) for pid in _children(proc.pid)}
+        server._pids = lambda: [proc.pid, *_children(proc.pid)]
         yield server
     finally:
         proc.terminate()  # SIGTERM: gunicorn's graceful shutdown
@@ -121,13 +136,18 @@ def _docker(*args, timeout=60):
                           check=True).stdout.strip()
 
 
-def _container_rss(name):
+def _container_gunicorns(name):
+    """{host pid: (ppid, RSS kB)} of the container's gunicorn processes."""
     rows = [line.split(None, 3) for line in _docker("top", name, "-eo", "pid,ppid,rss,args").splitlines()[1:]]
-    # docker-init's own command line names gunicorn too: it is PID 1, not a worker.
-    gunicorns = {int(r[0]): r for r in rows
-                 if len(r) == 4 and "gunicorn" in r[3] and "docker-init" not in r[3]}
+    # docker-init's own command line names gunicorn too: it is PID 1, not gunicorn.
+    return {int(r[0]): (int(r[1]), int(r[2])) for r in rows
+            if len(r) == 4 and "gunicorn" in r[3] and "docker-init" not in r[3]}
+
+
+def _container_rss(name):
+    procs = _container_gunicorns(name)
     # The workers are the children of the master, which is itself a gunicorn process.
-    return {pid: int(r[2]) / 1024 for pid, r in gunicorns.items() if int(r[1]) in gunicorns}
+    return {pid: rss / 1024 for pid, (ppid, rss) in procs.items() if ppid in procs}
 
 
 @contextmanager
@@ -157,6 +177,7 @@ def container(image, pure_python=False):
         server = Server(label, url, seconds_to_http_ok=to_http,
                         seconds_to_healthy=time.monotonic() - start)
         server._rss = lambda: _container_rss(name)
+        server._pids = lambda: list(_container_gunicorns(name))  # host PIDs: /proc has them
         yield server
     finally:
         subprocess.run(["docker", "rm", "--force", name], capture_output=True, timeout=60)

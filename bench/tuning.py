@@ -96,7 +96,13 @@ def gil_release(probe, sizes, rounds, sample_ms, log):
         }
         log(f"  GIL: n={n:>7,}  held {hold:9.0f} ns  released {release:9.0f} ns"
             f"  (cost {release - hold:+6.0f} ns)  two threads: gain x{hold2 / release2:4.2f}")
-    return {"sizes": rows}
+    # The smallest n from which releasing always paid off with two threads running.
+    pays = None
+    for n in sorted(sizes, reverse=True):
+        if rows[str(n)]["two_thread_gain"] < SPEEDUP_NEEDED:
+            break
+        pays = n
+    return {"sizes": rows, "recommended_gil_release_min": pays}
 
 
 def run(quick, log):

@@ -97,7 +97,13 @@ def build_all():
     OUT.mkdir(exist_ok=True)
     build_ctypes_lib()
     build_probe()
-    build_cython()
+    try:
+        import Cython  # noqa: F401
+    except ImportError:
+        print("  Cython is not installed: no Cython contender "
+              "(pip install -r bench/requirements.txt)", flush=True)
+    else:
+        build_cython()
     return OUT
 
 

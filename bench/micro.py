@@ -14,6 +14,7 @@ import ctypes
 import json
 import math
 import operator
+import os
 import platform
 import random
 import statistics
@@ -150,8 +151,6 @@ def cases_for(n, names, lists, buffers, lib):
 
 def _default_threads():
     """vecdot's default thread count in this process (VECDOT_NUM_THREADS, else the CPUs)."""
-    import os
-
     env = os.environ.get("VECDOT_NUM_THREADS")
     if env:
         return int(env)

@@ -258,12 +258,16 @@ def main(argv=None):
     section("targets")
     targets.print_table(results["targets"], log)
 
-    import plot
     import report
 
     png = doc.with_suffix(".png")
     if "micro" in results:
-        plot.plot(results, png)
+        try:
+            import plot
+        except ImportError:
+            log("== matplotlib is not installed: no plot (pip install -r bench/requirements.txt)")
+        else:
+            plot.plot(results, png)
     doc.write_text(report.render(results, png.name))
     for name, error in results.get("errors", {}).items():
         log(f"== step {name} failed; see the report. {error.splitlines()[0][:200]}")

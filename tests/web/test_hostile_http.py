@@ -212,18 +212,11 @@ MALFORMED = {
 
 # Gaps found by these tests, reported to the web owner. Strict xfails: each fails
 # today and becomes a failure when fixed, so the marker goes with the fix.
-BODY_READ_ERRORS = pytest.mark.xfail(strict=True, reason="gap: limits.read_body lets gunicorn's "
-                                     "chunked-encoding errors escape as a 500")
-CHUNKED_TRUNCATION = pytest.mark.xfail(strict=True, reason="gap: werkzeug's readall stops at "
-                                       "MAX_CONTENT_LENGTH, so an oversize chunked body is cut, not 413")
 SLOW_CLIENTS = pytest.mark.xfail(strict=True, reason="gap: each slow or idle connection holds a "
                                  "gthread thread; more of them than threads stall everyone")
-LOGGED_TRACEBACKS = pytest.mark.xfail(strict=True, reason="gap: the two above, and a client reset "
-                                      "mid-body, log tracebacks and 500s")
-KNOWN = {"chunk size not hex": BODY_READ_ERRORS, "chunk without its CRLF": BODY_READ_ERRORS}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=KNOWN.get(n, ())) for n in MALFORMED])
+@pytest.mark.parametrize("name", list(MALFORMED))
 def test_malformed_request_gets_a_json_error(server, name):
     port, _ = server
     request, status, half_close = MALFORMED[name]
@@ -240,7 +233,6 @@ def test_chunked_json_body_is_served(server):
     [b"[" + b"0," * (MIB // 2)] * 17,                  # 17 MiB of one array
     [OK_JSON] + [b" " * MIB] * 17,                     # valid JSON, then 17 MiB of spaces
 ], ids=["array", "valid JSON then spaces"])
-@CHUNKED_TRUNCATION
 def test_chunked_body_over_the_limit_is_413_while_it_is_read(server, pieces):
     # No Content-Length to check first: the limit must hold while the body is read,
     # and a body cut at the limit must not be taken for the whole body.
@@ -467,7 +459,6 @@ def test_clients_that_vanish_mid_request_do_not_hurt_the_service(server):
 # ---- afterwards ----------------------------------------------------------------------
 
 
-@LOGGED_TRACEBACKS
 def test_nothing_above_crashed_a_worker_or_raised(server):
     port, log = server
     assert exchange(port, get("/healthz")).status == 200

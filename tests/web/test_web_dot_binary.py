@@ -80,7 +80,8 @@ def test_chunked_body_over_the_vector_limit_is_413(make_app):
     # No Content-Length: the count is only known once the body is read.
     client = make_app(MAX_VECTOR_LEN=2).test_client()
     body = packed([1.0] * 3, [1.0] * 3)
-    response = client.post("/dot", input_stream=io.BytesIO(body), content_type=BINARY,
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post("/dot", content_type=BINARY, environ_overrides={
+        "wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True,
+        "HTTP_TRANSFER_ENCODING": "chunked"})
     assert response.status_code == 413
     assert "a vector has 3 numbers" in error_of(response)["message"]

@@ -92,6 +92,13 @@ def test_malformed_body_is_400(client, body, says):
     assert says in error_of(response)["message"]
 
 
+def test_accurate_in_the_query_of_a_json_request_is_400(client):
+    # Otherwise ?accurate=true beside a JSON body would silently compute in fast mode.
+    response = client.post("/dot?accurate=true", json={"a": [1], "b": [2]})
+    assert response.status_code == 400
+    assert "accurate is a key of the body" in error_of(response)["message"]
+
+
 def test_vector_longer_than_the_limit_is_413(make_app):
     client = make_app(MAX_VECTOR_LEN=2).test_client()
     assert client.post("/dot", json={"a": [1, 2], "b": [3, 4]}).status_code == 200

@@ -65,7 +65,7 @@ def spec(config):
                 "post": {
                     "summary": "Dot product of two vectors given in the body",
                     "parameters": [dict(_ACCURATE, description=(
-                        "for application/octet-stream bodies; JSON bodies use their own key"))],
+                        "for application/octet-stream bodies; with a JSON body (which has its own key) a 400"))],
                     "requestBody": {"required": True, "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/DotRequest"}},
                         "application/octet-stream": {

@@ -39,6 +39,9 @@ def dot_from_query():
 def dot_from_body():
     vecdot = backend.get()
     if request.mimetype == "application/json":
+        # Two places for one flag would let one silently lose; the body's key is the one.
+        if "accurate" in request.args:
+            raise BadRequest("with a JSON body, accurate is a key of the body, not a query parameter")
         a, b, accurate = parsing.from_json(read_body())
     elif request.mimetype == "application/octet-stream":
         a, b, accurate = parsing.from_binary()

@@ -19,6 +19,7 @@ RUN set -eux; \
     ; \
     rm -rf /var/lib/apt/lists/*
 
+# pip without its self-update check (no network call) and never prompting.
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_INPUT=1
 

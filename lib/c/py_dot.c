@@ -61,10 +61,15 @@ thread_count(PyObject *module, PyObject *threads)
         PyErr_SetString(PyExc_TypeError, "dot() threads must be an int or None");
         return -1;
     }
-    long value = PyLong_AsLong(threads);
+    /* Any positive int is fine: beyond VD_MAX_THREADS it is capped, so
+     * even threads=2**64 means "as many as help". */
+    int overflow;
+    long value = PyLong_AsLongAndOverflow(threads, &overflow);
     if (value == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        value = 0;
+        return -1;
+    }
+    if (overflow > 0) {
+        return VD_MAX_THREADS;
     }
     if (value < 1) {
         PyErr_SetString(PyExc_ValueError, "dot() threads must be at least 1");

@@ -56,6 +56,7 @@ vecdot_parse(PyObject *module, PyObject *text)
     const char *s;
     Py_ssize_t len;
     Py_buffer view = {0};
+    PyObject *gathered = NULL;    /* a contiguous copy, when text is not */
     int is_str = PyUnicode_Check(text);
     if (is_str) {
         s = PyUnicode_AsUTF8AndSize(text, &len);
@@ -73,8 +74,18 @@ vecdot_parse(PyObject *module, PyObject *text)
             }
             return NULL;
         }
+        /* A non-contiguous buffer (memoryview(b"...")[::2]) cannot be
+         * viewed as one run of bytes: gather it into a bytes object. */
         if (PyObject_GetBuffer(text, &view, PyBUF_SIMPLE) < 0) {
-            return NULL;
+            if (!PyErr_ExceptionMatches(PyExc_BufferError)) {
+                return NULL;
+            }
+            PyErr_Clear();
+            gathered = PyBytes_FromObject(text);
+            if (gathered == NULL || PyObject_GetBuffer(gathered, &view, PyBUF_SIMPLE) < 0) {
+                Py_XDECREF(gathered);
+                return NULL;
+            }
         }
         s = view.buf;
         len = view.len;
@@ -115,6 +126,7 @@ done:
     if (!is_str) {
         PyBuffer_Release(&view);
     }
+    Py_XDECREF(gathered);
     return result;
 }
 

@@ -26,7 +26,9 @@ def hello(name: str = "world", /) -> str:
     """Return a greeting for name (the greeting the C version builds)."""
     if not isinstance(name, str):
         raise TypeError(f"hello() argument must be str, not {type(name).__name__}")
-    return f"Hello, {name}, from C!"
+    # join copies the characters, as the C version's %U does; an f-string
+    # would call a str subclass's own __format__.
+    return "".join(("Hello, ", name, ", from C!"))
 
 
 def dot(a, b, /, *, accurate=False, threads=None) -> float:

@@ -392,14 +392,9 @@ def test_hello_argument_counts(args):
     assert_same_outcome(lambda: vecdot.hello(*args), lambda: native.hello(*args), messages=False)
 
 
-# ---- bugs found by the properties above ------------------------------------------
-# Strict xfails: each fails today, and turns into a failure when the bug is fixed, so
-# the marker goes with the fix. (Plain failures would also stop the image build, which
-# runs tests/lib.) docs/reliability.md lists them.
+# ---- bugs found by the properties above, now fixed: regression tests ---------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: py_dot.c thread_count() takes PyLong_AsLong's "
-                   "overflow for 0 and refuses threads=2**64")
 def test_huge_thread_count_is_capped_not_refused():
     # threads=2**64 is a positive int: the reference caps it at 64 threads like any
     # other large count; the C binding's PyLong_AsLong overflows and reports
@@ -407,8 +402,6 @@ def test_huge_thread_count_is_capped_not_refused():
     assert vecdot.dot([1.0], [2.0], threads=2**64) == native.dot([1.0], [2.0], threads=2**64) == 2.0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: parse() asks for PyBUF_SIMPLE and raises "
-                   "BufferError on a non-contiguous buffer the reference reads")
 def test_parse_reads_non_contiguous_buffers_like_the_reference():
     # The reference gathers any buffer with tobytes(); the C binding asks for a
     # contiguous one (PyBUF_SIMPLE) and raises BufferError.
@@ -416,8 +409,6 @@ def test_parse_reads_non_contiguous_buffers_like_the_reference():
     assert_same_outcome(lambda: vecdot.parse(view), lambda: native.parse(view))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: vecdot._native.hello formats name with an "
-                   "f-string, which calls a str subclass's __format__")
 def test_hello_of_a_str_subclass_uses_its_characters_in_both():
     # The C greeting copies the characters (%U); the reference's f-string calls the
     # subclass's __format__, so the two disagree.

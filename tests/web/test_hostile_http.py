@@ -423,7 +423,6 @@ def test_clients_trickling_bodies_do_not_stop_the_service(server, slow_clients):
     assert slowest < 2.0
 
 
-@SLOW_CLIENTS
 def test_idle_connections_do_not_stop_the_service(server, slow_clients):
     # Connections that send nothing at all: each costs gthread a thread for a while.
     port, _ = server

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from gunicorn import util
 from gunicorn.http import message
+from gunicorn.workers import gthread
 
 from web_oracle import packed
 from vecdot_web.settings import DEFAULTS
@@ -161,6 +162,7 @@ def load_config(monkeypatch, **env):
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(util, "write_error", util.write_error)
     monkeypatch.setattr(message, "MAX_REQUEST_LINE", message.MAX_REQUEST_LINE)
+    monkeypatch.setattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT", gthread.DEFAULT_WORKER_DATA_TIMEOUT)
     return runpy.run_path(str(CONFIG))
 
 
@@ -171,6 +173,8 @@ def test_config_defaults(monkeypatch):
     assert config["bind"] == ["0.0.0.0:8000"]
     assert config["limit_request_line"] > DEFAULTS["MAX_QUERY_BYTES"]
     assert message.MAX_REQUEST_LINE >= config["limit_request_line"]
+    # A connection that has sent nothing gives its thread back within a fraction of a second.
+    assert gthread.DEFAULT_WORKER_DATA_TIMEOUT < 1
     # The extension runs one thread per call unless the environment says otherwise.
     assert os.environ["VECDOT_NUM_THREADS"] == "1"
 

@@ -46,7 +46,7 @@ timeout = _int_env("GUNICORN_TIMEOUT", 30)  # a request takes milliseconds; 30 s
 graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 10)  # on SIGTERM, in-flight requests get 10 s to finish
 # (a container's stop grace period must be longer, or it is killed before they do)
 keepalive = _int_env("GUNICORN_KEEPALIVE", 5)  # clients that reuse connections skip the TCP handshake
-# Recycle each worker after ~100k requests (about a minute at full load), so a slow leak
+# Recycle each worker after ~100k requests (under a minute at full load here), so a slow leak
 # anywhere cannot grow forever; jitter keeps the workers from restarting together.
 max_requests = _int_env("GUNICORN_MAX_REQUESTS", 100_000)
 max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
@@ -78,7 +78,7 @@ control_socket_disable = True
 # 1. gunicorn's HTTP parser silently caps limit_request_line at 8190 bytes unless it is
 #    0 (unlimited, which lets one client make a worker buffer an endless line). GET /dot
 #    with a thousand values needs more, so raise the cap to the finite limit above.
-#    tests/web/test_gunicorn.py sends a query over 8190 bytes to prove it still works.
+#    tests/web/test_web_gunicorn.py sends a query over 8190 bytes to prove it still works.
 message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, limit_request_line)
 
 

@@ -317,7 +317,10 @@ vector_arg_init(vector_arg *arg, PyObject *obj, const char *name)
 {
     arg->len = 0;
     arg->has_view = 0;
-    arg->owned = NULL;       /* the rest is set before it is read */
+    arg->owned = NULL;
+    /* An empty vector until a source says otherwise: an empty iterable
+     * sets nothing else, and the kernel still looks at the view. */
+    arg->vec = (vd_vector){(const char *)arg->small, sizeof(double), VD_F64};
     int rc;
     if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
         rc = from_list_or_tuple(arg, obj, name);

@@ -440,8 +440,6 @@ needs_valgrind = pytest.mark.skipif(
 
 
 @needs_valgrind
-@pytest.mark.xfail(strict=True, reason="bug: vector_arg_init leaves vec unset for an empty "
-                   "iterable that is not a list or tuple; vd_dot's small path reads it")
 def test_empty_iterables_read_no_uninitialised_memory():
     # Found by scripts/valgrind.sh: the result is right (0.0), but the kernel branches
     # on the stride and type of a vd_vector that was never set.

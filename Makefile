@@ -11,6 +11,9 @@ CC     ?= cc
 # Whichever Compose the machine has: the v2 plugin or the v1 binary.
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 export COMPOSE
+# One Compose project name whatever the clone's directory is called, so
+# make up, down and logs always address the same service.
+export COMPOSE_PROJECT_NAME ?= vecdot
 
 KERNEL_SRC := lib/c/dot.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
@@ -60,7 +63,7 @@ test-web: lib ## the web app tests, including a real gunicorn (pytest tests/web)
 	@echo "== web tests"
 	$(PY) -m pytest tests/web
 
-test-e2e: lib ## build the image, run it with compose, test it over HTTP
+test-e2e: venv ## build the image, run it with compose, test it over HTTP
 	@echo "== end-to-end container tests"
 	$(PY) -m pytest tests/e2e
 

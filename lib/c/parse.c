@@ -3,8 +3,10 @@
  * Short decimals, the common case in a query string, take Clinger's fast
  * path: when the digits fit in a double exactly (< 2^53) and the power of ten
  * does too (10^0 .. 10^22), one IEEE multiply or divide is correctly rounded,
- * so it gives the same bits as float(). Everything else goes to the C
- * library's strtod, which is correctly rounded as well (glibc, musl, macOS),
+ * so it gives the same bits as float(). Up to 19 digits with a moderate
+ * exponent (full-precision reprs) are rounded exactly in 128-bit integers.
+ * Everything else goes to the C library's strtod, correctly rounded as well
+ * (glibc, musl, macOS),
  * given the digits rewritten as "DIGITSeEXP": with no decimal point in it,
  * the process's locale cannot change how it reads.
  */
@@ -48,18 +50,50 @@ equals_word(const char *s, size_t len, const char *word)
     return 1;
 }
 
-/* Scan digits with single underscores between them, starting at s[*i].
- * Returns the number of digits, or -1 for a misplaced underscore. */
+/* The digits of a mantissa, read in one pass: the first 19 significant
+ * ones exactly in w, then only whether any later one was nonzero. */
+typedef struct {
+    uint64_t w;
+    long long exp10;     /* the value is w * 10^exp10 unless inexact */
+    long long fraction;  /* digits after the point, for the slow path */
+    int kept, inexact;
+} mantissa;
+
+static void
+take_digit(mantissa *m, int d, int in_fraction)
+{
+    m->fraction += in_fraction;
+    if (m->w == 0 && d == 0) {
+        m->exp10 -= in_fraction;          /* a leading zero */
+    }
+    else if (m->kept < 19) {
+        m->w = m->w * 10 + (uint64_t)d;
+        m->kept++;
+        m->exp10 -= in_fraction;
+    }
+    else {
+        m->inexact |= d != 0;             /* dropped: only its place counts */
+        m->exp10 += !in_fraction;
+    }
+}
+
+/* Scan digits with single underscores between them, starting at s[*i],
+ * feeding each to m (if any). Returns the number of digits, or -1 for a
+ * misplaced underscore. */
 static long
-scan_digits(const char *s, size_t len, size_t *i)
+scan_digits(const char *s, size_t len, size_t *i, mantissa *m, int in_fraction)
 {
     long count = 0;
     while (*i < len) {
-        if (is_digit(s[*i])) {
+        char c = s[*i];
+        if (is_digit(c)) {
+            if (m != NULL) {
+                take_digit(m, c - '0', in_fraction);
+            }
             count++;
             (*i)++;
         }
-        else if (s[*i] == '_' && count > 0 && *i + 1 < len && is_digit(s[*i + 1])) {
+        else if (c == '_' && count > 0 && *i + 1 < len && is_digit(s[*i + 1])) {
             (*i)++;
         }
         else {
@@ -76,6 +110,75 @@ static const double powers_of_ten[] = {
 
 #define MAX_FAST_POW10 22
 #define EXACT_LIMIT ((uint64_t)1 << 53)
+
+#if defined(__SIZEOF_INT128__)
+/* Up to 19 digits with a power of ten from 10^-21 to 10^19, in 128-bit
+ * integers (GCC and Clang on 64-bit targets): a full-precision repr() such
+ * as "0.12345678901234567" has 17 digits, one too many for the fast path.
+ * The value is an exact integer, or an exact quotient with its remainder,
+ * so rounding it is exact too. */
+typedef unsigned __int128 u128;
+
+static int
+bit_length(u128 x)
+{
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    return hi != 0 ? 128 - __builtin_clzll(hi) : lo != 0 ? 64 - __builtin_clzll(lo) : 0;
+}
+
+/* n * 2^-shift rounded to the nearest double, ties to even; sticky says the
+ * true value is a little more than n * 2^-shift. n must exceed 2^53. */
+static double
+round_scaled(u128 n, int shift, int sticky)
+{
+    int drop = bit_length(n) - 53;
+    u128 half = (u128)1 << (drop - 1);
+    u128 rest = n & (((u128)1 << drop) - 1);
+    n >>= drop;
+    if (rest > half || (rest == half && (sticky || (n & 1)))) {
+        n++;                                  /* 2^53 at most: still exact */
+    }
+    return ldexp((double)(uint64_t)n, drop - shift);
+}
+
+static int
+parse_int128(uint64_t w, long long exp10, double *out)
+{
+    if (exp10 < -21 || exp10 > 19) {
+        return 0;
+    }
+    u128 power = 1;
+    for (long long k = 0; k < (exp10 < 0 ? -exp10 : exp10); k++) {
+        power *= 10;
+    }
+    if (exp10 >= 0) {
+        u128 n = (u128)w * power;             /* < 2^64 * 10^19 < 2^128 */
+        if (bit_length(n) <= 53) {
+            *out = (double)(uint64_t)n;
+        }
+        else {
+            *out = round_scaled(n, 0, 0);
+        }
+        return 1;
+    }
+    /* w / 10^k: scale w so the quotient has at least 55 bits, then round
+     * it with the remainder as the sticky bit. w << shift < 2^125. */
+    int shift = 55 + bit_length(power) - bit_length((u128)w);
+    if (shift < 0) {
+        shift = 0;
+    }
+    u128 n = (u128)w << shift;
+    *out = round_scaled(n / power, shift, n % power != 0);
+    return 1;
+}
+#else
+static int
+parse_int128(uint64_t w, long long exp10, double *out)
+{
+    (void)w, (void)exp10, (void)out;
+    return 0;                                 /* no 128-bit integers: strtod */
+}
+#endif
 
 /* The slow path: strtod on "DIGITSeEXP" built from the validated field. */
 static int
@@ -129,26 +232,20 @@ vd_parse_number(const char *s, size_t len, double *out)
         return VD_PARSE_INVALID;
     }
 
-    /* Validate and read the mantissa: up to 19 significant digits exactly
-     * in w; beyond that only whether any dropped digit was nonzero. */
+    /* Validate and read the mantissa in one pass. */
+    mantissa m = {0, 0, 0, 0, 0};
     size_t i = 0;
-    uint64_t w = 0;
-    long long exp10 = 0;     /* value == w * 10^exp10 when !inexact */
-    long long fraction = 0;  /* digits after the point, for the slow path */
-    int kept = 0, inexact = 0;
-    long int_digits = scan_digits(s, len, &i);
+    long int_digits = scan_digits(s, len, &i, &m, 0);
     if (int_digits < 0) {
         return VD_PARSE_INVALID;
     }
     long frac_digits = 0;
-    size_t frac_start = i;
     if (i < len && s[i] == '.') {
         i++;
-        frac_start = i;
         if (i < len && s[i] == '_') {
             return VD_PARSE_INVALID;
         }
-        frac_digits = scan_digits(s, len, &i);
+        frac_digits = scan_digits(s, len, &i, &m, 1);
         if (frac_digits < 0) {
             return VD_PARSE_INVALID;
         }
@@ -169,7 +266,7 @@ vd_parse_number(const char *s, size_t len, double *out)
         if (i < len && s[i] == '_') {
             return VD_PARSE_INVALID;
         }
-        if (scan_digits(s, len, &i) <= 0) {
+        if (scan_digits(s, len, &i, NULL, 0) <= 0) {
             return VD_PARSE_INVALID;
         }
         for (size_t j = exp_start; j < i; j++) {
@@ -185,30 +282,9 @@ vd_parse_number(const char *s, size_t len, double *out)
     if (i != len) {
         return VD_PARSE_INVALID;
     }
-
-    for (size_t j = 0; j < mantissa_end; j++) {
-        if (!is_digit(s[j])) {
-            continue;
-        }
-        int in_fraction = j >= frac_start && frac_digits > 0;
-        int d = s[j] - '0';
-        if (in_fraction) {
-            fraction++;
-        }
-        if (w == 0 && d == 0) {
-            exp10 -= in_fraction;     /* a leading zero */
-        }
-        else if (kept < 19) {
-            w = w * 10 + (uint64_t)d;
-            kept++;
-            exp10 -= in_fraction;
-        }
-        else {
-            inexact |= d != 0;        /* dropped: only its place counts */
-            exp10 += !in_fraction;
-        }
-    }
-    exp10 += written_exp;
+    uint64_t w = m.w;
+    long long exp10 = m.exp10 + written_exp;
+    int inexact = m.inexact;
 
     double v;
     if (w == 0) {
@@ -225,8 +301,8 @@ vd_parse_number(const char *s, size_t len, double *out)
             v = exp10 >= 0 ? (double)w * powers_of_ten[exp10]
                            : (double)w / powers_of_ten[-exp10];
         }
-        else {
-            int rc = parse_slow(s, mantissa_end, written_exp - fraction, &v);
+        else if (inexact || !parse_int128(w, exp10, &v)) {
+            int rc = parse_slow(s, mantissa_end, written_exp - m.fraction, &v);
             if (rc != VD_PARSE_OK) {
                 return rc;
             }

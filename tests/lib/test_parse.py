@@ -89,6 +89,13 @@ number_text = st.one_of(
         st.sampled_from(["", " ", "\t", "\n "]),
     ),
     st.builds(lambda d: "_".join(d), st.lists(digits, min_size=1, max_size=4)),
+    # 16 to 20 digits with exponents around the 128-bit path's range (10^-21..10^19)
+    st.builds(
+        lambda w, point, exp: f"{str(w)[:point]}.{str(w)[point:]}e{exp}",
+        st.integers(10**15, 10**20),
+        st.integers(0, 20),
+        st.integers(-45, 45),
+    ),
     st.text("0123456789._eE+-infatyINFATY \t", max_size=12),
     st.text(max_size=8),
 )

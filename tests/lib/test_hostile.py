@@ -496,13 +496,15 @@ ISOLATED = {
         "try: vecdot.dot([X()], [1.0])\nexcept RecursionError: print('ok')",
         "ok"),
     # another thread rewrites the list while __float__ lets it run
+    # (both threads yield with sleep(0), so the run takes milliseconds whatever the
+    # interpreter's switch interval)
     "list mutated by another thread": (
         "import threading, time\n"
-        "class X:\n    def __float__(self): time.sleep(0.0005); return 1.0\n"
-        "xs = [X() for _ in range(2000)]\nstop = False\n"
-        "def churn():\n    while not stop: xs.append(1.0); xs.pop()\n"
-        "t = threading.Thread(target=churn); t.start()\nn = 0\n"
-        "for _ in range(5):\n    try: vecdot.dot(xs, xs)\n    except RuntimeError: n += 1\n"
+        "class X:\n    def __float__(self): time.sleep(0); return 1.0\n"
+        "xs = [X() for _ in range(200)]\nstop = False\n"
+        "def churn():\n    while not stop: xs.append(1.0); xs.pop(); time.sleep(0)\n"
+        "t = threading.Thread(target=churn); t.start()\n"
+        "for _ in range(20):\n    try: vecdot.dot(xs, xs)\n    except RuntimeError: pass\n"
         "stop = True; t.join(); print('ok')",
         "ok"),
     # endless input: interrupted by a signal, never a hang

@@ -27,7 +27,7 @@ import pytest
 CONFIG = Path(__file__).resolve().parents[2] / "web" / "gunicorn.conf.py"
 WORKERS = 2  # as on 2 cores; everything else is gunicorn.conf.py's committed default
 START_TIMEOUT = 30
-SENT = {"requests": 0}   # totals for docs/reliability.md (printed by the last test)
+SENT = {"requests": 0, "slow clients": 0, "idle connections": 0, "vanished": 0}  # printed at the end
 
 
 def free_port():
@@ -373,6 +373,7 @@ def others_are_answered(port, hostile, seconds=SLOW_SECONDS):
     """Run the hostile clients; meanwhile well-behaved requests every 0.25 s.
     Returns the slowest well-behaved round trip (inf for a failure)."""
     stop = threading.Event()
+    SENT["slow clients"] += len(hostile)
     threads = [threading.Thread(target=h, args=(stop,)) for h in hostile]
     for t in threads:
         t.start()
@@ -430,6 +431,7 @@ def test_idle_connections_do_not_stop_the_service(server, slow_clients):
     try:
         for _ in range(4 * slow_clients):
             idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            SENT["idle connections"] += 1
         replies = [exchange(port, get("/dot?a=1&b=2"), timeout=5) for _ in range(20)]
         assert all(r.status == 200 and r.seconds < 2.0 for r in replies)
     finally:
@@ -450,7 +452,7 @@ def test_clients_that_vanish_mid_request_do_not_hurt_the_service(server):
             except OSError:
                 pass
             sock.close()  # RST: gone without a word
-            SENT["requests"] += 1
+            SENT["vanished"] += 1
     replies = [exchange(port, get("/dot?a=1&b=2")) for _ in range(20)]
     assert all(r.status == 200 for r in replies)
 
@@ -462,7 +464,7 @@ def test_nothing_above_crashed_a_worker_or_raised(server):
     port, log = server
     assert exchange(port, get("/healthz")).status == 200
     text = log.read_text()
-    print(f"hostile HTTP: {SENT['requests']} requests sent")
+    print("hostile HTTP:", ", ".join(f"{v} {k}" for k, v in SENT.items()))
     tracebacks = [line for line in text.splitlines() if "Traceback" in line or "ERROR" in line]
     assert not tracebacks, text[text.find("Traceback") - 200:][:3000]
     assert "WORKER TIMEOUT" not in text

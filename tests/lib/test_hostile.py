@@ -17,7 +17,6 @@ VECDOT_HOSTILE_EXAMPLES (default 300) sets the examples per property.
 
 import array
 import ctypes
-import decimal
 import fractions
 import math
 import os

@@ -17,7 +17,6 @@ import operator
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from array import array
@@ -170,22 +169,32 @@ def check_results(cases):
             raise AssertionError(f"{name} gave {value!r}, expected about {reference!r}")
 
 
-def read_ceiling(lib, n, rounds):
-    """GB/s of the C streaming read of 16n bytes, on 1 thread and on every CPU."""
-    if lib is None or numpy is None:
-        return None
-    buf = numpy.random.default_rng(1).random(2 * n)
-    sink = ctypes.c_double()
-    cpus = _default_threads()
-    out = {}
-    for threads in sorted({1, cpus}):
-        reps = max(1, int(20e6 / (2 * n)))  # ~20 M doubles per sample: milliseconds
-        samples = []
-        for _ in range(rounds):
-            ns = lib.stream_read_ns(buf.ctypes.data, buf.size, threads, reps, ctypes.byref(sink))
-            samples.append(buf.nbytes * reps / ns)
-        out[str(threads)] = statistics.median(samples)
-    return out
+class CeilingCase(timing.Case):
+    """The C streaming read of 16n bytes as one more contender in the same rounds, so the
+    ceiling and the dot products see the same moments of a shared machine. It times
+    itself in C (no Python call in the figure); a sample is ns per read of 16n bytes."""
+
+    def __init__(self, lib, n, threads):
+        super().__init__(f"read_{threads}t", "", {})
+        self.lib, self.threads = lib, threads
+        self.buf = numpy.random.default_rng(1).random(2 * n)
+        self.reps = max(1, int(20e6 / (2 * n)))  # ~20 M doubles per sample: milliseconds
+        self.sink = ctypes.c_double()
+
+    def compile(self, unroll):
+        self._unroll = 1
+
+    def time_once(self):
+        ns = self.lib.stream_read_ns(self.buf.ctypes.data, self.buf.size, self.threads, self.reps,
+                                     ctypes.byref(self.sink))
+        return ns / self.reps
+
+
+def ceiling_cases(lib, n):
+    """The read ceiling on one thread and on every CPU (n >= 1e4: below, calls dominate)."""
+    if lib is None or numpy is None or n < 10_000:
+        return []
+    return [CeilingCase(lib, n, t) for t in sorted({1, _default_threads()})]
 
 
 def run(sizes, names, rounds, sample_ms, log):
@@ -198,14 +207,14 @@ def run(sizes, names, rounds, sample_ms, log):
         lists, buffers = make_data(n, seed=n)
         cases = cases_for(n, names, lists, buffers, lib)
         check_results(cases)
-        timing.run_rounds(cases, rounds, sample_ms * 1e6, seed=n)
+        reads = ceiling_cases(lib, n)
+        timing.run_rounds(cases + reads, rounds, sample_ms * 1e6, seed=n)
         result["sizes"][str(n)] = {
             c.name: {"ns": c.median, "spread": c.spread, "rounds": len(c.samples)} for c in cases
         }
-        ceiling = read_ceiling(lib, n, rounds)
-        if ceiling:
-            result["ceiling"][str(n)] = ceiling
-        del lists, buffers, cases
+        if reads:  # GB/s, keyed by thread count
+            result["ceiling"][str(n)] = {str(c.threads): 16 * n / c.median for c in reads}
+        del lists, buffers, cases, reads
         log(f"  n={n:>10,}: {len(result['sizes'][str(n)])} contenders x {rounds} rounds "
             f"in {time.monotonic() - start:.1f} s")
     return result

@@ -17,12 +17,12 @@ def analysis(results):
     if micro:
         losing = [int(n) for n, r in micro["sizes"].items()
                   if "numpy" in r and "vecdot" in r and r["numpy"]["ns"] < r["vecdot"]["ns"]]
-        if losing:
+        for n in sorted(losing):
             notes.append(
-                f"- **numpy wins at n = {', '.join(f'{n:,}' for n in sorted(losing))}** (target 1). "
-                "OpenBLAS's ddot splits a vector over both cores from about 10,000 elements, "
-                "while vecdot starts its second thread only at 2 x VD_MIN_PER_THREAD elements; "
-                "see the thread table for where a second thread pays with vecdot's kernel.")
+                f"- **numpy wins at n = {n:,}** (target 1): numpy.dot {_ns(micro, n, 'numpy') / 1e3:,.0f} µs, "
+                f"vecdot's default {_ns(micro, n, 'vecdot') / 1e3:,.0f} µs, vecdot on one thread "
+                f"{_ns(micro, n, 'vecdot_1t') / 1e3:,.0f} µs. At that n vecdot starts a second thread "
+                "(from 2 x VD_MIN_PER_THREAD elements); see the notes on threads below.")
         notes += threads_notes(micro, results.get("tuning"))
         v3, noop = _ns(micro, 3, "vecdot_list"), _ns(micro, 3, "noop")
         b3 = _ns(micro, 3, "vecdot")
@@ -96,10 +96,13 @@ def threads_notes(micro, tuning):
             "VECDOT_NUM_THREADS=1, as its workers already occupy the cores.")
     if tuning and not tuning["threads"].get("crossover_n"):
         notes.append(
-            "- **No crossover for VD_MIN_PER_THREAD in this run**: with the other core taken by "
-            "other work, two threads were never 10% faster than one. A constant set from a "
-            "quiet machine (where the second core is free) starts threads that lose whenever "
-            "it is not; see the report for the values to choose between.")
+            "- **No crossover for VD_MIN_PER_THREAD in this run**: two threads were never 10% "
+            "faster than one (thread table). Below about 1e6 elements the second thread's start "
+            "and its wait for a free core cost more than half the work; above, one thread "
+            "already reads about as fast as the memory delivers to both (the read ceiling on "
+            "one and on two threads, bandwidth table). Until a machine shows a crossover, a "
+            "second thread should be opt-in (threads=, VECDOT_NUM_THREADS), and when it runs, "
+            "the calling thread should not wait for a helper that never got a core.")
     return notes
 
 

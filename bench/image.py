@@ -112,5 +112,5 @@ def build_steps(log_path):
             names[named.group(1)] = named.group(2).strip()
         for done in re.finditer(r"(#\d+) DONE ([\d.]+)s", line):  # parallel steps share lines
             times[done.group(1)] = float(done.group(2))
-    steps = sorted(((t, names.get(h, h)) for h, t in times.items()), reverse=True)
+    steps = sorted(((t, names[h]) for h, t in times.items() if h in names), reverse=True)
     return [[t, name] for t, name in steps[:5]]

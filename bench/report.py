@@ -208,11 +208,11 @@ def image_section(results):
     img, rss, start = results.get("image"), results.get("rss", {}), results.get("startup", {})
     fallback = results.get("image_fallback")
     if img:
-        steps = "; ".join(f"{name} {t:.1f} s" for t, name in img.get("build_steps", []))
+        steps = "; ".join(f"`{' '.join(name.split())[:60]}` {t:.1f} s" for t, name in img.get("build_steps", []))
         lines = [
             f"- runtime image size: **{img['size_mb']:.0f} MB** (`docker image inspect`, uncompressed)",
             f"- rebuild after a one-line change to `lib/c/dot.c`: **{img['rebuild_one_c_file_s']:.1f} s** "
-            f"(built from the {img['tree']} tree; building it unchanged first took "
+            f"(the {'working' if img['tree'] == 'worktree' else 'HEAD'} tree; building it unchanged first took "
             f"{img['first_build_s']:.1f} s). Its slowest steps: {steps}",
         ]
     elif fallback:

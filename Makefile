@@ -45,6 +45,13 @@ test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under q
 	@mkdir -p build
 	$(CC) $(CFLAGS_C) -o build/test_kernel tests/c/test_kernel.c $(KERNEL_SRC) -lm
 	./build/test_kernel
+	@# The threaded kernel under helgrind: no data race, no lock misuse.
+	@if command -v valgrind >/dev/null; then \
+		echo "== C kernel tests under helgrind (threads)"; \
+		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_kernel; \
+	else \
+		echo "== helgrind: skipped (apt-get install valgrind)"; \
+	fi
 	@# The same tests built for aarch64, where the portable (non-AVX2) paths
 	@# run: .ci/run installs the cross compiler and qemu.
 	@if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null; then \

@@ -5,23 +5,30 @@
  * loop runs at memory speed. The same loop is compiled for baseline x86-64,
  * AVX2 and AVX-512 and the best one is picked at load time (GCC
  * target_clones); elsewhere (aarch64, clang) it is built once for the
- * baseline, which already has SIMD. Large inputs are split across threads.
+ * baseline, which already has SIMD. Large inputs are shared among threads.
  *
  * The order of operations depends only on n and the thread count, never on
  * the CPU: no clone contracts a*b+c into an FMA (-ffp-contract=off), so every
- * machine returns the same bits for the same call.
+ * machine returns the same bits for the same call. Long vectors are summed
+ * in chunks of VD_CHUNK elements whose sums are added in order, so the
+ * thread count does not change the bits either.
  */
 #include "dot.h"
 #include "block.h"
 
 #if !defined(__STDC_NO_THREADS__) && defined(__has_include)
 #  if __has_include(<threads.h>)
+#    include <stdatomic.h>
+#    include <stdlib.h>
 #    include <threads.h>
 #    define VD_HAVE_THREADS 1
 #  endif
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* (Not under ThreadSanitizer: its instrumented ifunc resolver would run
+ * before the sanitizer's runtime is up.) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && !defined(__SANITIZE_THREAD__)
 #  define VD_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #else
 #  define VD_CLONES
@@ -86,19 +93,120 @@ dot_range(vd_vector a, vd_vector b, size_t lo, size_t hi)
     return acc[0];
 }
 
+/* Whole chunks, added in index order: the result depends on n alone, never
+ * on the thread count or on which thread took which chunk. */
+static double
+dot_chunks(vd_vector a, vd_vector b, size_t n)
+{
+    double sum = dot_range(a, b, 0, n < VD_CHUNK ? n : VD_CHUNK);
+    for (size_t lo = VD_CHUNK; lo < n; lo += VD_CHUNK) {
+        sum += dot_range(a, b, lo, n - lo < VD_CHUNK ? n : lo + VD_CHUNK);
+    }
+    return sum;
+}
+
+#ifdef VD_HAVE_THREADS
+/* Work shared by the caller and its helper threads. Each thread claims the
+ * next chunk until none is left, so a helper that gets no CPU (a busy
+ * machine, a container's CPU quota) costs nothing: the caller takes its
+ * chunks. The caller waits only for chunks that were claimed, never for a
+ * thread to be scheduled; helpers are detached, and the last user of this
+ * heap block frees it. */
 typedef struct {
     vd_vector a, b;
-    size_t lo, hi;
-    double result;
-} task;
+    size_t n, nchunks;
+    atomic_size_t next;     /* the next chunk to claim */
+    mtx_t lock;
+    cnd_t all_done;
+    size_t done;            /* chunks finished, under lock */
+    int users;              /* the caller and the helpers, under lock */
+    double partial[];       /* each chunk's sum, by index */
+} shared_work;
+
+static void
+work(shared_work *w)
+{
+    size_t k, finished = 0;
+    while ((k = atomic_fetch_add(&w->next, 1)) < w->nchunks) {
+        size_t lo = k * VD_CHUNK;
+        w->partial[k] = dot_range(w->a, w->b, lo, w->n - lo < VD_CHUNK ? w->n : lo + VD_CHUNK);
+        finished++;
+    }
+    if (finished > 0) {
+        mtx_lock(&w->lock);
+        w->done += finished;
+        if (w->done == w->nchunks) {
+            cnd_broadcast(&w->all_done);
+        }
+        mtx_unlock(&w->lock);
+    }
+}
+
+static void
+release(shared_work *w)
+{
+    mtx_lock(&w->lock);
+    int last = --w->users == 0;
+    mtx_unlock(&w->lock);
+    if (last) {
+        mtx_destroy(&w->lock);
+        cnd_destroy(&w->all_done);
+        free(w);
+    }
+}
 
 static int
-run_task(void *arg)
+helper(void *arg)
 {
-    task *t = arg;
-    t->result = dot_range(t->a, t->b, t->lo, t->hi);
+    work(arg);
+    release(arg);
     return 0;
 }
+
+static double
+dot_threads(vd_vector a, vd_vector b, size_t n, size_t nthreads)
+{
+    size_t nchunks = (n + VD_CHUNK - 1) / VD_CHUNK;
+    shared_work *w = malloc(sizeof *w + nchunks * sizeof(double));
+    if (w == NULL) {
+        return dot_chunks(a, b, n);         /* no memory for threads: one */
+    }
+    w->a = a, w->b = b, w->n = n, w->nchunks = nchunks, w->done = 0, w->users = 1;
+    atomic_init(&w->next, 0);
+    if (mtx_init(&w->lock, mtx_plain) != thrd_success) {
+        free(w);
+        return dot_chunks(a, b, n);
+    }
+    if (cnd_init(&w->all_done) != thrd_success) {
+        mtx_destroy(&w->lock);
+        free(w);
+        return dot_chunks(a, b, n);
+    }
+    for (size_t t = 1; t < nthreads; t++) {
+        thrd_t id;
+        mtx_lock(&w->lock);
+        w->users++;
+        mtx_unlock(&w->lock);
+        if (thrd_create(&id, helper, w) != thrd_success) {
+            release(w);                     /* no thread to be had: fine */
+            break;
+        }
+        thrd_detach(id);
+    }
+    work(w);
+    mtx_lock(&w->lock);
+    while (w->done < w->nchunks) {
+        cnd_wait(&w->all_done, &w->lock);
+    }
+    mtx_unlock(&w->lock);
+    double sum = w->partial[0];
+    for (size_t k = 1; k < nchunks; k++) {
+        sum += w->partial[k];
+    }
+    release(w);
+    return sum;
+}
+#endif
 
 double
 vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
@@ -110,45 +218,10 @@ vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
     if (nthreads > n / VD_MIN_PER_THREAD) {
         nthreads = n / VD_MIN_PER_THREAD;
     }
-#ifndef VD_HAVE_THREADS
-    nthreads = 1;
-#endif
-    if (nthreads <= 1) {
-        return dot_range(a, b, 0, n);
-    }
-
-    /* Chunks are whole blocks, so each thread starts on a cache-line
-     * boundary of the same arrays and no two share a line. */
-    size_t chunk = (n + nthreads - 1) / nthreads;
-    chunk = (chunk + VD_BLOCK - 1) / VD_BLOCK * VD_BLOCK;
-    task tasks[VD_MAX_THREADS];
-    size_t ntasks = 0;
-    for (size_t lo = 0; lo < n; lo += chunk, ntasks++) {
-        tasks[ntasks] = (task){a, b, lo, lo + chunk < n ? lo + chunk : n, 0.0};
-    }
-
 #ifdef VD_HAVE_THREADS
-    thrd_t ids[VD_MAX_THREADS];
-    int started[VD_MAX_THREADS];
-    for (size_t k = 1; k < ntasks; k++) {
-        started[k] = thrd_create(&ids[k], run_task, &tasks[k]) == thrd_success;
-    }
-    run_task(&tasks[0]);
-    for (size_t k = 1; k < ntasks; k++) {
-        if (started[k]) {
-            thrd_join(ids[k], NULL);
-        }
-        else {
-            /* No thread to be had (resource limits): do the work here
-             * rather than fail. */
-            run_task(&tasks[k]);
-        }
+    if (nthreads > 1) {
+        return dot_threads(a, b, n, nthreads);
     }
 #endif
-
-    double sum = tasks[0].result;
-    for (size_t k = 1; k < ntasks; k++) {
-        sum += tasks[k].result;
-    }
-    return sum;
+    return dot_chunks(a, b, n);
 }

@@ -9,7 +9,7 @@
 
 /* Below this many elements the kernel finishes before another thread could
  * make use of the GIL, and releasing it costs more than it frees. */
-#define GIL_RELEASE_MIN 8192
+#define GIL_RELEASE_MIN 16384
 
 const char vecdot_dot_doc[] =
 "dot($module, a, b, /, *, accurate=False, threads=None)\n"

@@ -89,8 +89,9 @@ down: ## stop the compose service
 logs: ## follow the service logs
 	$(COMPOSE) logs -f
 
-bench: lib ## run the benchmarks (about 10 minutes); see docs/benchmarks.md
-	$(PY) bench/run.py
+bench: lib ## run the benchmarks (about 10 minutes; BENCH_ARGS=--quick for a smoke run)
+	$(PY) -m pip install --quiet --progress-bar off -r bench/requirements.txt
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean: ## remove build artefacts and the virtualenv
 	rm -rf build lib/build lib/*.egg-info $(VENV) .pytest_cache .hypothesis

@@ -36,6 +36,8 @@ venv: $(VENV)/.ready ## create .venv with the pinned dev dependencies
 
 lib: $(VENV)/.ready ## build and install the extension into .venv (pip install ./lib)
 	@echo "== building the vecdot extension"
+	@# setuptools builds in lib/build and packs whatever it finds there: start clean.
+	rm -rf lib/build
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./lib
 
 test: test-c test-lib test-web test-e2e ## run every test (C, library, web, container)

@@ -4,6 +4,8 @@ The metadata lives in pyproject.toml; this file only describes the extension,
 which pyproject.toml cannot.
 """
 
+import os
+
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
@@ -45,6 +47,10 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+# VECDOT_FULL_API=1 builds against the full C API (a cp3XX wheel, not abi3),
+# only so bench/ can measure what the limited API costs.
+FULL_API = os.environ.get("VECDOT_FULL_API") == "1"
+
 setup(
     ext_modules=[
         Extension(
@@ -60,10 +66,11 @@ setup(
                 "c/superacc.h",
             ],
             include_dirs=["c"],
-            py_limited_api=True,
+            define_macros=[("VECDOT_FULL_API", "1")] if FULL_API else [],
+            py_limited_api=not FULL_API,
         )
     ],
     cmdclass={"build_ext": BuildExt},
     # Tag the wheel abi3 from 3.11: the floor set in c/limited.h.
-    options={"bdist_wheel": {"py_limited_api": "cp311"}},
+    options={} if FULL_API else {"bdist_wheel": {"py_limited_api": "cp311"}},
 )

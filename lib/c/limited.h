@@ -9,6 +9,10 @@
 #ifndef VECDOT_LIMITED_H
 #define VECDOT_LIMITED_H
 
-#define Py_LIMITED_API 0x030b0000
+/* VECDOT_FULL_API builds against the full API instead (a version-specific
+ * wheel): only to measure what the limited API costs (docs/benchmarks.md). */
+#ifndef VECDOT_FULL_API
+#  define Py_LIMITED_API 0x030b0000
+#endif
 
 #endif

@@ -15,6 +15,17 @@
 
 #include <string.h>
 
+/* The limited API reaches list items and float values through function
+ * calls; the full API has macros that read the structs directly. The
+ * difference is the price of the abi3 wheel, measured in bench/. */
+#ifdef Py_LIMITED_API
+#  define ITEM(seq, is_list, i) ((is_list) ? PyList_GetItem(seq, i) : PyTuple_GetItem(seq, i))
+#  define FLOAT_VALUE(op) PyFloat_AsDouble(op)
+#else
+#  define ITEM(seq, is_list, i) ((is_list) ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i))
+#  define FLOAT_VALUE(op) PyFloat_AS_DOUBLE(op)
+#endif
+
 /* ---- storage ---------------------------------------------------------- */
 
 /* Make room for capacity converted values, keeping those already there. */
@@ -80,7 +91,7 @@ static int
 item_to_double(PyObject *item, const char *name, Py_ssize_t i, double *out)
 {
     if (PyFloat_CheckExact(item)) {
-        *out = PyFloat_AsDouble(item);    /* cannot fail */
+        *out = FLOAT_VALUE(item);         /* cannot fail */
         return 0;
     }
     if (PyLong_CheckExact(item)) {
@@ -232,12 +243,12 @@ from_list_or_tuple(vector_arg *arg, PyObject *obj, const char *name)
         return -1;
     }
     for (Py_ssize_t i = 0; i < arg->len; i++) {
-        PyObject *item = is_list ? PyList_GetItem(obj, i) : PyTuple_GetItem(obj, i);
+        PyObject *item = ITEM(obj, is_list, i);
         if (item == NULL) {
             return -1;
         }
         if (PyFloat_CheckExact(item)) {
-            arg->owned[i] = PyFloat_AsDouble(item);   /* runs no Python code */
+            arg->owned[i] = FLOAT_VALUE(item);        /* runs no Python code */
             continue;
         }
         /* Converting anything else may run Python code (__float__) that

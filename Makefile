@@ -19,10 +19,14 @@ KERNEL_SRC := lib/c/dot.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lib test test-c test-lib test-web test-e2e serve image up down logs bench clean
+.PHONY: help venv lib test test-c test-fuzz test-lib test-web test-e2e serve image up down logs \
+	bench fuzz test-asan test-valgrind soak clean
+
+FUZZ_SECONDS ?= 600
+SOAK_SECONDS ?= 300
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.ready: requirements.txt requirements-dev.txt
@@ -40,7 +44,7 @@ lib: $(VENV)/.ready ## build and install the extension into .venv (pip install .
 	rm -rf lib/build
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./lib
 
-test: test-c test-lib test-web test-e2e ## run every test (C, library, web, container)
+test: test-c test-fuzz test-lib test-web test-e2e ## run every test (C, fuzz, library, web, container)
 
 test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under qemu)
 	@echo "== C kernel tests"
@@ -63,6 +67,10 @@ test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under q
 	else \
 		echo "== C kernel tests, aarch64: skipped (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"; \
 	fi
+
+test-fuzz: ## replay the fuzz seeds, then fuzz the C parser and kernels for 25 s each (libFuzzer)
+	@echo "== fuzz, short"
+	scripts/fuzz.sh 25
 
 test-lib: lib ## the library tests (pytest tests/lib)
 	@echo "== library tests"
@@ -94,6 +102,18 @@ logs: ## follow the service logs
 bench: lib ## run the benchmarks (about 10 minutes; BENCH_ARGS=--quick for a smoke run)
 	$(PY) -m pip install --quiet --progress-bar off -r bench/requirements.txt
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+fuzz: ## fuzz the C parser and kernels for FUZZ_SECONDS each (default 600), in parallel
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+test-asan: venv ## the lib and web suites against an ASan+UBSan build of the extension (~10 min)
+	scripts/asan.sh
+
+test-valgrind: venv ## the lib suite under valgrind memcheck (~20 min)
+	scripts/valgrind.sh
+
+soak: venv ## the container under 64 connections of mixed traffic for SOAK_SECONDS (default 300)
+	VECDOT_SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest tests/e2e/test_soak.py
 
 clean: ## remove build artefacts and the virtualenv
 	rm -rf build lib/build lib/*.egg-info $(VENV) .pytest_cache .hypothesis

@@ -51,7 +51,7 @@ def gendot(n, condition, rng):
 
 
 @pytest.mark.parametrize("log10_condition", [0, 8, 16, 24, 32, 48, 64, 100, 150, 200, 300])
-@pytest.mark.parametrize("n", [2, 7, 50, 1000, 5000])
+@pytest.mark.parametrize("n", [2, 7, 50, 1000, pytest.param(5000, marks=pytest.mark.slow)])
 def test_accurate_is_correctly_rounded_at_any_condition_number(n, log10_condition):
     rng = random.Random(n * 1000 + log10_condition)
     for _ in range(5):
@@ -91,6 +91,7 @@ def test_accurate_survives_cancelling_pairs(values, rng):
     assert vecdot.dot(a, b, accurate=True) == 2.0**-40
 
 
+@pytest.mark.slow
 def test_accurate_on_large_buffers_uses_every_element():
     rng = np.random.default_rng(7)
     a = rng.standard_normal(300_001)

@@ -161,6 +161,7 @@ CALLS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_many_calls_leak_nothing(name):
     call = CALLS[name]

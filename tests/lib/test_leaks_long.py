@@ -27,6 +27,9 @@ import pytest
 
 import vecdot
 
+# Minutes of calls: the image build skips it (-m "not slow"); make test-lib runs it.
+pytestmark = pytest.mark.slow
+
 CALLS = int(os.environ.get("VECDOT_LEAK_CALLS", "100000"))
 WARMUP = max(CALLS // 10, 100)
 # RSS is only meaningful with CPython's own allocator (not under ASan or valgrind).

@@ -100,6 +100,7 @@ logs: ## follow the service logs
 	$(COMPOSE) logs -f
 
 bench: lib ## run the benchmarks (about 10 minutes; BENCH_ARGS=--quick for a smoke run)
+	scripts/bench-deps.sh
 	$(PY) -m pip install --quiet --progress-bar off -r bench/requirements.txt
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -22,7 +22,8 @@ static int
 parse_with_float(const char *field, Py_ssize_t len, int is_str, Py_ssize_t index,
                  double *out)
 {
-    PyObject *text = is_str ? PyUnicode_DecodeUTF8(field, len, "strict")
+    /* surrogatepass: the inverse of the encoding vecdot_parse falls back to. */
+    PyObject *text = is_str ? PyUnicode_DecodeUTF8(field, len, "surrogatepass")
                             : PyBytes_FromStringAndSize(field, len);
     if (text == NULL) {
         return -1;
@@ -56,12 +57,25 @@ vecdot_parse(PyObject *module, PyObject *text)
     const char *s;
     Py_ssize_t len;
     Py_buffer view = {0};
-    PyObject *gathered = NULL;    /* a contiguous copy, when text is not */
+    PyObject *gathered = NULL;    /* bytes of text, when it cannot be read in place */
     int is_str = PyUnicode_Check(text);
     if (is_str) {
         s = PyUnicode_AsUTF8AndSize(text, &len);
         if (s == NULL) {
-            return NULL;
+            /* A lone surrogate ("\ud800") has no UTF-8 form. Encoded with
+             * surrogatepass it becomes three non-ASCII bytes, part of no
+             * number and no comma, so its field reaches float(), which
+             * rejects it with the usual "item i is not a number". */
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+                return NULL;
+            }
+            PyErr_Clear();
+            gathered = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+            if (gathered == NULL) {
+                return NULL;
+            }
+            s = PyBytes_AsString(gathered);
+            len = PyBytes_Size(gathered);
         }
     }
     else {

@@ -59,6 +59,8 @@ def test_nan_is_parsed_with_its_sign(impl):
         ("1e5_", 0, "'1e5_'"),
         ("1\x00", 0, r"'1\\x00'"),
         (b"1,x", 1, "b'x'"),
+        ("1,\ud800", 1, r"'\\ud800'"),  # a lone surrogate: no UTF-8 form
+        ("2\udfff3,1", 0, r"'2\\udfff3'"),
         ("1," + "9" * 50 + "z", 1, "'" + "9" * 40 + r"' \(truncated\)"),
     ],
 )

@@ -52,13 +52,13 @@ def _headers(header_dir=LIB_C):
 
 def build_ctypes_lib():
     target = OUT / "libvdbench.so"
-    sources = [BENCH / "c" / "kernels.c", BENCH / "c" / "stream.c", LIB_C / "dot.c"]
+    sources = [BENCH / "c" / "kernels.c", BENCH / "c" / "stream.c", LIB_C / "dot.c", LIB_C / "pool.c"]
     if _stale(target, sources + _headers()):
         flags = wheel_flags() + ["-fPIC", f"-I{LIB_C}"]
         # ctypes finds only exported symbols: the bench's own entry points stay visible.
         exported = [f for f in flags if f != "-fvisibility=hidden"]
         objs = []
-        for src, src_flags in ((LIB_C / "dot.c", flags),
+        for src, src_flags in ((LIB_C / "dot.c", flags), (LIB_C / "pool.c", flags),
                                (BENCH / "c" / "kernels.c", exported),
                                (BENCH / "c" / "stream.c",
                                 exported + ["-march=native", "-mprefer-vector-width=512"])):
@@ -71,7 +71,7 @@ def build_ctypes_lib():
 
 def build_probe():
     target = OUT / "_probe.abi3.so"
-    sources = [BENCH / "c" / "probe.c", LIB_C / "dot.c"]
+    sources = [BENCH / "c" / "probe.c", LIB_C / "dot.c", LIB_C / "pool.c"]
     if _stale(target, sources + _headers()):
         include = sysconfig.get_paths()["include"]
         _run([CC, *wheel_flags(), "-fPIC", "-shared", f"-I{LIB_C}", f"-I{include}",

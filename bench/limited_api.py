@@ -36,7 +36,7 @@ def build_full_api():
     shutil.rmtree(ROOT / "lib" / "build", ignore_errors=True)  # no stale abi3 objects
     env = {**os.environ, "VECDOT_FULL_API": "1"}
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
          "--target", str(OUT), str(ROOT / "lib")],
         env=env, check=True,
     )

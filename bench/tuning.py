@@ -1,9 +1,10 @@
 """The measurements behind vecdot's two tuning constants.
 
 - VD_MIN_PER_THREAD (lib/c/dot.h): vd_dot starts a second thread only when each thread
-  gets at least this many elements. Measured here with the very kernel, through
-  bench/c/kernels.c's bench_dot_split, on one thread and on two for every n: the
-  constant should be half the n from which two threads are reliably faster.
+  gets at least this many elements. Measured here with the very kernel and its
+  thread pool, through bench/c/kernels.c's bench_dot_split (vd_dot_threads, which
+  skips that rule), on one thread and on two for every n: the constant should be
+  half the n from which two threads are reliably faster.
 - GIL_RELEASE_MIN (lib/c/py_dot.c): dot() releases the GIL from this n. Measured with
   bench/c/probe.c's dot_hold and dot_release (the same kernel, GIL held or released):
   alone, their difference is what releasing costs; from two Python threads at once,
@@ -27,7 +28,8 @@ sys.path.insert(0, str(OUT))
 
 import numpy  # noqa: E402
 
-THREAD_SIZES = [2**k for k in range(12, 24)]  # 4096 .. 8M
+# From two chunks (VD_CHUNK = 2**16 elements), the least that can be split, to 8M.
+THREAD_SIZES = sorted([2**k for k in range(17, 24)] + [3 * 2**16, 3 * 2**17])
 GIL_SIZES = [256, 1024, 2048, 4096, 8192, 16384, 65536, 262144]
 # A second thread pays when it is at least this much faster: less is within the noise.
 SPEEDUP_NEEDED = 1.10

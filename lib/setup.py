@@ -17,6 +17,7 @@ SOURCES = [
     "c/py_parse.c",  # parse()
     # The arithmetic, in plain C (no Python.h; tested from C in tests/c).
     "c/dot.c",  # fast kernel
+    "c/pool.c",  # its persistent helper threads
     "c/exact.c",  # correctly rounded kernel
     "c/superacc.c",  # its exact accumulator
     "c/parse.c",  # number parser
@@ -61,6 +62,7 @@ setup(
                 "c/dot.h",
                 "c/limited.h",
                 "c/parse.h",
+                "c/pool.h",
                 "c/py_module.h",
                 "c/py_vectors.h",
                 "c/superacc.h",

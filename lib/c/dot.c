@@ -11,10 +11,12 @@
  * the CPU: no clone contracts a*b+c into an FMA (-ffp-contract=off), so every
  * machine returns the same bits for the same call. Long vectors are summed
  * in chunks of VD_CHUNK elements whose sums are added in order, so the
- * thread count does not change the bits either.
+ * thread count does not change the bits either. The threads beside the
+ * caller come from a pool that outlives the call (pool.c).
  */
 #include "dot.h"
 #include "block.h"
+#include "pool.h"
 
 #if !defined(__STDC_NO_THREADS__) && defined(__has_include)
 #  if __has_include(<threads.h>)
@@ -106,20 +108,20 @@ dot_chunks(vd_vector a, vd_vector b, size_t n)
 }
 
 #ifdef VD_HAVE_THREADS
-/* Work shared by the caller and its helper threads. Each thread claims the
- * next chunk until none is left, so a helper that gets no CPU (a busy
- * machine, a container's CPU quota) costs nothing: the caller takes its
+/* Work shared by the caller and helpers from the pool (pool.h). Each thread
+ * claims the next chunk until none is left, so a helper that gets no CPU (a
+ * busy machine, a container's CPU quota) costs nothing: the caller takes its
  * chunks. The caller waits only for chunks that were claimed, never for a
- * thread to be scheduled; helpers are detached, and the last user of this
- * heap block frees it. */
+ * helper to be scheduled, and the last user of this heap block frees it. */
 typedef struct {
+    vd_job job;             /* first: pool.h hands back &job */
     vd_vector a, b;
     size_t n, nchunks;
     atomic_size_t next;     /* the next chunk to claim */
     mtx_t lock;
     cnd_t all_done;
     size_t done;            /* chunks finished, under lock */
-    int users;              /* the caller and the helpers, under lock */
+    size_t users;           /* the caller and its helpers, under lock */
     double partial[];       /* each chunk's sum, by index */
 } shared_work;
 
@@ -142,11 +144,13 @@ work(shared_work *w)
     }
 }
 
+/* Drop `count` users; the last one frees the block. */
 static void
-release(shared_work *w)
+release(shared_work *w, size_t count)
 {
     mtx_lock(&w->lock);
-    int last = --w->users == 0;
+    w->users -= count;
+    int last = w->users == 0;
     mtx_unlock(&w->lock);
     if (last) {
         mtx_destroy(&w->lock);
@@ -156,11 +160,18 @@ release(shared_work *w)
 }
 
 static int
-helper(void *arg)
+all_done(void *arg)
 {
-    work(arg);
-    release(arg);
-    return 0;
+    shared_work *w = arg;
+    return w->done == w->nchunks;
+}
+
+static void
+help(vd_job *job)
+{
+    shared_work *w = (shared_work *)(void *)job;
+    work(w);
+    release(w, 1);
 }
 
 static double
@@ -171,7 +182,8 @@ dot_threads(vd_vector a, vd_vector b, size_t n, size_t nthreads)
     if (w == NULL) {
         return dot_chunks(a, b, n);         /* no memory for threads: one */
     }
-    w->a = a, w->b = b, w->n = n, w->nchunks = nchunks, w->done = 0, w->users = 1;
+    w->job.run = help;
+    w->a = a, w->b = b, w->n = n, w->nchunks = nchunks, w->done = 0;
     atomic_init(&w->next, 0);
     if (mtx_init(&w->lock, mtx_plain) != thrd_success) {
         free(w);
@@ -182,41 +194,37 @@ dot_threads(vd_vector a, vd_vector b, size_t n, size_t nthreads)
         free(w);
         return dot_chunks(a, b, n);
     }
-    for (size_t t = 1; t < nthreads; t++) {
-        thrd_t id;
-        mtx_lock(&w->lock);
-        w->users++;
-        mtx_unlock(&w->lock);
-        if (thrd_create(&id, helper, w) != thrd_success) {
-            release(w);                     /* no thread to be had: fine */
-            break;
-        }
-        thrd_detach(id);
-    }
+    /* Count the helpers as users before any of them can start and finish. */
+    w->users = 1 + (nthreads - 1);
+    size_t posted = vd_pool_post(&w->job, nthreads - 1);
+    size_t unwanted = nthreads - 1 - posted;
     work(w);
-    mtx_lock(&w->lock);
-    while (w->done < w->nchunks) {
-        cnd_wait(&w->all_done, &w->lock);
+    /* Every chunk is claimed now: tickets still queued would only wake a
+     * helper for nothing. */
+    if (posted > 0) {
+        unwanted += vd_pool_take_back(&w->job);
     }
+    vd_pool_wait(&w->lock, &w->all_done, all_done, w);
     mtx_unlock(&w->lock);
     double sum = w->partial[0];
     for (size_t k = 1; k < nchunks; k++) {
         sum += w->partial[k];
     }
-    release(w);
+    release(w, 1 + unwanted);
     return sum;
 }
 #endif
 
 double
-vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
+vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads)
 {
+    size_t nchunks = (n + VD_CHUNK - 1) / VD_CHUNK;
     size_t nthreads = threads < 1 ? 1 : (size_t)threads;
     if (nthreads > VD_MAX_THREADS) {
         nthreads = VD_MAX_THREADS;
     }
-    if (nthreads > n / VD_MIN_PER_THREAD) {
-        nthreads = n / VD_MIN_PER_THREAD;
+    if (nthreads > nchunks) {
+        nthreads = nchunks;             /* a chunk is never split */
     }
 #ifdef VD_HAVE_THREADS
     if (nthreads > 1) {
@@ -224,4 +232,14 @@ vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
     }
 #endif
     return dot_chunks(a, b, n);
+}
+
+double
+vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
+{
+    size_t most = n / VD_MIN_PER_THREAD;   /* most < threads <= INT_MAX below */
+    if (threads > 1 && (size_t)threads > most) {
+        threads = most > 1 ? (int)most : 1;
+    }
+    return vd_dot_threads(a, b, n, threads);
 }

@@ -33,16 +33,20 @@ typedef struct {
 /* The unit of work, and of the summation order, for long vectors. */
 #define VD_CHUNK ((size_t)1 << 16)
 
-/* Below this many elements per thread, starting a thread costs more than it
- * saves. Measured on the 2-vCPU machine (docs/benchmarks.md): with chunks
- * shared, 2 threads against 1 took 893 vs 1628 us at 3e6 elements, 334 vs
- * 509 at 1e6, 114 vs 130 at 3e5, and tied at 1e5. */
-#define VD_MIN_PER_THREAD ((size_t)1 << 17)
+/* Below this many elements per thread, a thread costs more than it saves.
+ * With the pool (pool.h) a helper wakes in microseconds, so the smallest
+ * split, two chunks, already pays: on the 2-vCPU machine 2 threads against 1
+ * took 21 vs 32 us at 2^17 elements, 35 vs 60 at 2^18, 174 vs 386 at 2^20
+ * (bench/tuning.py; docs/benchmarks.md, Tuning). */
+#define VD_MIN_PER_THREAD VD_CHUNK
 
 /* More threads than this never helps a memory-bound loop. */
 #define VD_MAX_THREADS 64
 
 double vd_dot(vd_vector a, vd_vector b, size_t n, int threads);
+/* vd_dot without the VD_MIN_PER_THREAD policy: up to `threads` threads
+ * whatever n, one per chunk at most. For measuring that policy (bench/). */
+double vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads);
 double vd_dot_exact(vd_vector a, vd_vector b, size_t n);
 
 #endif

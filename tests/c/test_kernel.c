@@ -5,6 +5,7 @@
  * two, or terms that cancel exactly), so a check can only pass when the
  * kernel is right.
  */
+#define _POSIX_C_SOURCE 200809L     /* fork() and waitpid() */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +15,13 @@
 
 #include "dot.h"
 #include "parse.h"
+
+#if !defined(__STDC_NO_THREADS__)
+#  include <threads.h>
+#  include <sys/wait.h>
+#  include <unistd.h>
+#  define HAVE_THREADS 1
+#endif
 
 static int failures, checks;
 
@@ -158,6 +166,113 @@ test_threads(void)
     free(a);
     free(b);
 }
+
+#ifdef HAVE_THREADS
+/* Several callers share the pool at once: each call's chunks are its own,
+ * whoever helps, and a caller never waits for another's job. */
+enum { CALLERS = 4, CALLS = 25 };
+
+typedef struct {
+    const double *a, *b;
+    size_t n;
+    double got[CALLS];
+} caller_args;
+
+static int
+caller(void *p)
+{
+    caller_args *c = p;
+    for (int i = 0; i < CALLS; i++) {
+        c->got[i] = vd_dot(f64(c->a), f64(c->b), c->n - (size_t)i * 1000, 2 + i % 3);
+    }
+    return 0;
+}
+
+static double
+integer_dot(const double *a, const double *b, size_t n)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += (int64_t)a[i] * (int64_t)b[i];
+    }
+    return (double)sum;
+}
+
+static void
+test_concurrent_callers(void)
+{
+    size_t n = 3 * VD_MIN_PER_THREAD + 777;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (double)(i % 7) - 3;
+        b[i] = (double)(i % 5);
+    }
+    caller_args args[CALLERS];
+    thrd_t ids[CALLERS];
+    for (int t = 0; t < CALLERS; t++) {
+        args[t] = (caller_args){a + t, b, n - (size_t)t, {0}};
+        checks++;
+        if (thrd_create(&ids[t], caller, &args[t]) != thrd_success) {
+            failures++;
+            printf("FAIL thrd_create\n");
+            ids[t] = 0;
+            args[t].n = 0;
+        }
+    }
+    for (int t = 0; t < CALLERS; t++) {
+        if (args[t].n == 0) {
+            continue;
+        }
+        thrd_join(ids[t], NULL);
+        for (int i = 0; i < CALLS; i++) {
+            size_t len = args[t].n - (size_t)i * 1000;
+            CHECK_EQ(args[t].got[i], integer_dot(a + t, b, len));
+        }
+    }
+    free(a);
+    free(b);
+}
+
+/* A child forked after the pool started has none of the parent's helpers:
+ * its threaded calls must start their own, not wait for ghosts. (Built with
+ * SKIP_FORK_TEST under qemu-user 7.2, where a child forked while any thread
+ * is alive cannot start a thread at all: qemu asserts, with or without
+ * vecdot.) */
+static void
+test_fork_after_threads(void)
+{
+#ifdef SKIP_FORK_TEST
+    return;
+#endif
+    size_t n = 4 * VD_MIN_PER_THREAD;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (double)(i % 9);
+        b[i] = (double)(i % 4) - 1;
+    }
+    double want = integer_dot(a, b, n);
+    CHECK_EQ(vd_dot(f64(a), f64(b), n, 4), want);       /* the pool is up */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = 1;
+        for (int i = 0; i < 5; i++) {
+            ok &= vd_dot(f64(a), f64(b), n, 4) == want;
+        }
+        _exit(ok ? 0 : 1);
+    }
+    int status = -1;
+    checks++;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
+        || WEXITSTATUS(status) != 0) {
+        failures++;
+        printf("FAIL threaded dot in a forked child: status %d\n", status);
+    }
+    CHECK_EQ(vd_dot(f64(a), f64(b), n, 4), want);       /* and in the parent */
+    free(a);
+    free(b);
+}
+#endif
 
 /* ---- the accurate mode is exact where the fast one cannot be ------------- */
 
@@ -357,6 +472,10 @@ main(void)
     test_views();
     test_misaligned();
     test_threads();
+#ifdef HAVE_THREADS
+    test_concurrent_callers();
+    test_fork_after_threads();
+#endif
     test_cancellation();
     test_ill_conditioned();
     test_overflow_and_underflow();

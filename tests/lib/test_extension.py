@@ -133,6 +133,56 @@ def test_two_threads_computing_large_dots_overlap():
     assert result == vecdot.dot(b, b, threads=1)
 
 
+def test_threaded_dots_from_many_python_threads_share_the_pool():
+    # Each call posts its own job to the same helper threads; no call may see
+    # another's chunks or wait on another's job.
+    n = 5 * (1 << 16) + 3
+    rng = np.random.default_rng(5)
+    vectors = [(rng.standard_normal(n), rng.standard_normal(n)) for _ in range(6)]
+    expected = [vecdot.dot(a, b, threads=1) for a, b in vectors]
+    results = [[] for _ in vectors]
+
+    def worker(k):
+        a, b = vectors[k]
+        for t in range(20):
+            results[k].append(vecdot.dot(a, b, threads=2 + t % 3))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(len(vectors))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == [[e] * 20 for e in expected]  # the same bits whatever the threads
+
+
+def test_a_forked_child_computes_threaded_dots():
+    # The parent's helper threads do not exist in a child: the pool must start
+    # over there, not wait for them. In a child interpreter, so a hang is a
+    # timeout, not a stuck test run.
+    code = """
+import os, sys, warnings
+import numpy as np, vecdot
+a = np.arange(1 << 18, dtype=float) % 7
+b = np.arange(1 << 18, dtype=float) % 5
+want = vecdot.dot(a, b, threads=1)
+assert vecdot.dot(a, b, threads=4) == want      # the pool is up
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+    pid = os.fork()
+if pid == 0:
+    ok = all(vecdot.dot(a, b, threads=4) == want for _ in range(5))
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert vecdot.dot(a, b, threads=4) == want
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 # ---- references, buffers and memory over many calls ---------------------------
 
 

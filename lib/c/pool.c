@@ -1,0 +1,270 @@
+/* pool.c: the persistent helper threads behind pool.h.
+ *
+ * One lock guards everything: the queue of jobs that still want helpers, and
+ * the number of threads started. Helpers sleep on one condition variable and
+ * are woken one per ticket. The lock is held for a few instructions at a time
+ * (taking or posting a ticket), never while a job runs.
+ */
+#include "pool.h"
+
+#if !defined(__STDC_NO_THREADS__) && defined(__has_include)
+#  if __has_include(<threads.h>)
+#    include <threads.h>
+#    define VD_HAVE_THREADS 1
+#  endif
+#  if __has_include(<pthread.h>)
+#    include <pthread.h>
+#    define VD_HAVE_ATFORK 1
+#  endif
+#endif
+
+#ifdef VD_HAVE_THREADS
+
+#include <stdlib.h>
+#include <time.h>
+
+/* More helpers than this never help a memory-bound loop (dot.h caps callers
+ * at VD_MAX_THREADS, the caller itself included). */
+#define VD_POOL_MAX 63
+
+typedef struct {
+    mtx_t lock;
+    cnd_t wake;             /* a ticket was posted */
+    vd_job *head, *tail;    /* jobs with tickets left, oldest first */
+    size_t threads;         /* helpers started on this pool */
+    void *abandoned;        /* the pool before the last fork, kept reachable */
+} pool_state;
+
+/* NULL when no pool could be made: every job then runs on its caller. Set
+ * once under call_once, and again only in a forked child, which has one
+ * thread. */
+static pool_state *pool;
+static once_flag pool_once = ONCE_FLAG_INIT;
+
+static pool_state *
+new_pool(void)
+{
+    pool_state *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        return NULL;
+    }
+    if (mtx_init(&p->lock, mtx_plain) != thrd_success) {
+        free(p);
+        return NULL;
+    }
+    if (cnd_init(&p->wake) != thrd_success) {
+        mtx_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+#ifdef VD_HAVE_ATFORK
+/* fork() copies the memory but only the calling thread. Holding the lock
+ * across fork keeps the parent's queue consistent; the child gets a new,
+ * empty pool with no helpers (the parent's helpers and the callers of its
+ * queued jobs do not exist there). The old pool is released and left
+ * alone: its condition variable still counts the parent's sleeping helpers
+ * as waiters, so it cannot be reused, only abandoned (a few dozen bytes). */
+static void
+before_fork(void)
+{
+    mtx_lock(&pool->lock);
+}
+
+static void
+after_fork_in_parent(void)
+{
+    mtx_unlock(&pool->lock);
+}
+
+static void
+after_fork_in_child(void)
+{
+    pool_state *old = pool;
+    mtx_unlock(&old->lock);     /* held by this thread, which survives */
+    pool = new_pool();
+    if (pool != NULL) {
+        pool->abandoned = old;  /* not a leak to a leak checker */
+    }
+}
+#endif
+
+static void
+pool_init(void)
+{
+    pool_state *p = new_pool();
+#ifdef VD_HAVE_ATFORK
+    /* Without the handlers a child could inherit a held lock: no pool. */
+    if (p != NULL && pthread_atfork(before_fork, after_fork_in_parent,
+                                    after_fork_in_child) != 0) {
+        cnd_destroy(&p->wake);
+        mtx_destroy(&p->lock);
+        free(p);
+        p = NULL;
+    }
+#endif
+    pool = p;
+}
+
+/* Take one ticket of the oldest job; the caller holds the lock. */
+static vd_job *
+take_ticket(pool_state *p)
+{
+    vd_job *job = p->head;
+    if (--job->tickets == 0) {
+        p->head = job->next;
+        if (p->head == NULL) {
+            p->tail = NULL;
+        }
+    }
+    return job;
+}
+
+static void
+cpu_relax(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_ia32_pause();     /* spare the sibling hyperthread */
+#elif defined(__GNUC__) && defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static long long
+now_ns(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) != TIME_UTC) {
+        return 0;
+    }
+    return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg)
+{
+    /* Poll with trylock, never a bare read: every look at the shared state
+     * is under the lock, as the C memory model (and helgrind) want. */
+    long long deadline = now_ns() + VD_POOL_SPIN_NS;
+    do {
+        for (int i = 0; i < 32; i++) {
+            cpu_relax();
+        }
+        if (mtx_trylock(lock) == thrd_success) {
+            if (done(arg)) {
+                return;
+            }
+            mtx_unlock(lock);
+        }
+    } while (now_ns() < deadline);
+    mtx_lock(lock);
+    while (!done(arg)) {
+        cnd_wait(cond, lock);
+    }
+}
+
+static int
+has_job(void *arg)
+{
+    return ((pool_state *)arg)->head != NULL;
+}
+
+static int
+helper(void *arg)
+{
+    pool_state *p = arg;
+    for (;;) {
+        vd_pool_wait(&p->lock, &p->wake, has_job, p);
+        vd_job *job = take_ticket(p);
+        mtx_unlock(&p->lock);
+        job->run(job);
+    }
+    return 0;
+}
+
+size_t
+vd_pool_post(vd_job *job, size_t helpers)
+{
+    call_once(&pool_once, pool_init);
+    pool_state *p = pool;
+    job->tickets = 0;
+    if (p == NULL || helpers == 0) {
+        return 0;
+    }
+    if (helpers > VD_POOL_MAX) {
+        helpers = VD_POOL_MAX;
+    }
+    mtx_lock(&p->lock);
+    while (p->threads < helpers) {
+        thrd_t id;
+        if (thrd_create(&id, helper, p) != thrd_success) {
+            break;                      /* fewer helpers: still correct */
+        }
+        thrd_detach(id);
+        p->threads++;
+    }
+    size_t tickets = helpers < p->threads ? helpers : p->threads;
+    if (tickets > 0) {
+        job->tickets = tickets;
+        job->next = NULL;
+        if (p->tail != NULL) {
+            p->tail->next = job;
+        }
+        else {
+            p->head = job;
+        }
+        p->tail = job;
+        for (size_t t = 0; t < tickets; t++) {
+            cnd_signal(&p->wake);
+        }
+    }
+    mtx_unlock(&p->lock);
+    return tickets;
+}
+
+size_t
+vd_pool_take_back(vd_job *job)
+{
+    pool_state *p = pool;
+    if (p == NULL) {
+        return 0;
+    }
+    mtx_lock(&p->lock);
+    size_t left = job->tickets;
+    if (left > 0) {
+        /* Still queued: unlink it. The queue holds a job per concurrent
+         * caller, so the walk is short. */
+        vd_job **link = &p->head, *prev = NULL;
+        while (*link != job) {
+            prev = *link;
+            link = &(*link)->next;
+        }
+        *link = job->next;
+        if (p->tail == job) {
+            p->tail = prev;
+        }
+        job->tickets = 0;
+    }
+    mtx_unlock(&p->lock);
+    return left;
+}
+
+#else   /* no C11 threads: no helpers, every job runs on its caller alone */
+
+size_t
+vd_pool_post(vd_job *job, size_t helpers)
+{
+    (void)job, (void)helpers;
+    return 0;
+}
+
+size_t
+vd_pool_take_back(vd_job *job)
+{
+    (void)job;
+    return 0;
+}
+
+#endif

@@ -1,9 +1,10 @@
 /* pool.c: the persistent helper threads behind pool.h.
  *
  * One lock guards everything: the queue of jobs that still want helpers, and
- * the number of threads started. Helpers sleep on one condition variable and
- * are woken one per ticket. The lock is held for a few instructions at a time
- * (taking or posting a ticket), never while a job runs.
+ * the number of threads started. A helper that finishes a job polls for the
+ * next one for VD_POOL_SPIN_NS, then sleeps on one condition variable, which
+ * is signalled once per ticket. The lock is held for a few instructions at a
+ * time (taking or posting a ticket, one poll), never while a job runs.
  */
 #include "pool.h"
 

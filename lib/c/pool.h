@@ -40,9 +40,11 @@ size_t vd_pool_post(vd_job *job, size_t helpers);
 /* Lock `lock` and return once done(arg) is true under it, polling for up to
  * VD_POOL_SPIN_NS, then sleeping on `cond` (which whoever makes done() true
  * must signal, under the lock). Returns with the lock held. */
-#ifndef __STDC_NO_THREADS__
-#  include <threads.h>
+#if !defined(__STDC_NO_THREADS__) && defined(__has_include)
+#  if __has_include(<threads.h>)
+#    include <threads.h>
 void vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg);
+#  endif
 #endif
 
 /* Take back the tickets of `job` that no helper has taken yet and return how

@@ -259,6 +259,15 @@ def errors_section(results):
     return "\n".join(lines) + "\n"
 
 
+def alone_section(results):
+    alone = results.get("alone")
+    if not alone:
+        return "_Not measured in this run (`--steps alone`)._"
+    rows = [[f"{int(n):,}", fmt_ns(r["vecdot"]), fmt_ns(r["numpy"]), f"{r['numpy_over_vecdot']:.2f}x"]
+            for n, r in sorted(alone["sizes"].items(), key=lambda kv: int(kv[0]))]
+    return table(["n", "`vecdot` (default threads)", "`numpy`", "numpy / vecdot"], rows)
+
+
 def render(results, png_name):
     micro = results.get("micro", {"contenders": {}, "sizes": {}})
     buffers, buffer_names = times_table(micro, BUFFER_ORDER, "vecdot")
@@ -272,7 +281,7 @@ def render(results, png_name):
         lists=lists, list_legend=legend(micro, list_names),
         bandwidth=bandwidth_table(micro) if micro.get("ceiling") else "_No ceiling measured._",
         py313=py313_section(results), parse=parse_section(results),
-        threads=threads, gil=gil, http=http_section(results), wsgi=wsgi_section(results), image=image_section(results),
+        threads=threads, gil=gil, alone=alone_section(results), http=http_section(results), wsgi=wsgi_section(results), image=image_section(results),
         errors=errors_section(results), instructions=instructions_section(results),
         quick=("\n> **This is a `--quick` run: few rounds, short loads. Not for quoting.**\n"
                if results.get("quick") else ""),

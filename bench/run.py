@@ -35,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 import build  # noqa: E402
 import targets  # noqa: E402
 
-STEPS = ["build", "micro", "parse", "tuning", "instructions", "image", "py313", "http"]
+STEPS = ["build", "micro", "alone", "parse", "tuning", "instructions", "image", "py313", "http"]
 # Contenders timed in the image's Python 3.13 (no numpy, Cython or compiler there).
 PY313_CONTENDERS = "py_zip,py_map,sumprod,vecdot_list,vecdot_list_acc,vecdot,vecdot_acc,noop"
 STARTS = 3  # container starts timed for time-to-healthy
@@ -205,6 +205,11 @@ def main(argv=None):
     if "micro" in steps:
         section("micro: every contender, interleaved, this Python")
         results["micro"] = attempt("micro", lambda: step_micro(args.quick))
+    if "alone" in steps:
+        section("alone: vecdot and numpy on float64 buffers, each in blocks of its own")
+        import alone
+
+        results["alone"] = attempt("alone", lambda: alone.run(args.quick, log))
     if "parse" in steps:
         section("parse: text to float64, per value")
         import parse_bench

@@ -28,8 +28,8 @@ sys.path.insert(0, str(OUT))
 
 import numpy  # noqa: E402
 
-# From two chunks (VD_CHUNK = 2**16 elements), the least that can be split, to 8M.
-THREAD_SIZES = sorted([2**k for k in range(17, 24)] + [3 * 2**16, 3 * 2**17])
+# From two chunks (VD_CHUNK = 2**13 elements), the least that can be split, to 8M.
+THREAD_SIZES = sorted([2**k for k in range(14, 24)] + [3 * 2**14, 3 * 2**16])
 GIL_SIZES = [256, 1024, 2048, 4096, 8192, 16384, 65536, 262144]
 # A second thread pays when it is at least this much faster: less is within the noise.
 SPEEDUP_NEEDED = 1.10

@@ -30,14 +30,16 @@ typedef struct {
     vd_type type;
 } vd_vector;
 
-/* The unit of work, and of the summation order, for long vectors. */
-#define VD_CHUNK ((size_t)1 << 16)
+/* The unit of work, and of the summation order, for long vectors: small
+ * enough that vectors of 2^15 elements can be shared by two threads, large
+ * enough that folding the lanes of each chunk costs nothing measurable. */
+#define VD_CHUNK ((size_t)1 << 13)
 
 /* Below this many elements per thread, a thread costs more than it saves.
  * With the pool (pool.h) a helper wakes in microseconds, so the smallest
- * split, two chunks, already pays: on the 2-vCPU machine 2 threads against 1
- * took 21 vs 32 us at 2^17 elements, 35 vs 60 at 2^18, 174 vs 386 at 2^20
- * (bench/tuning.py; docs/benchmarks.md, Tuning). */
+ * split, two chunks, already breaks even: on the 2-vCPU machine 2 threads
+ * against 1 took 4.3 vs 4.6 us at 2^14 elements, 5.7 vs 7.3 at 2^15, 10.4 vs
+ * 14.9 at 2^16, 190 vs 371 at 2^20 (bench/tuning.py; docs/benchmarks.md). */
 #define VD_MIN_PER_THREAD VD_CHUNK
 
 /* More threads than this never helps a memory-bound loop. */

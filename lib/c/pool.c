@@ -6,6 +6,9 @@
  * is signalled once per ticket. The lock is held for a few instructions at a
  * time (taking or posting a ticket, one poll), never while a job runs.
  */
+/* clock_gettime(CLOCK_MONOTONIC) and pthread_atfork, where POSIX has them. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "pool.h"
 
 #if !defined(__STDC_NO_THREADS__) && defined(__has_include)
@@ -133,33 +136,50 @@ cpu_relax(void)
 #endif
 }
 
-static long long
-now_ns(void)
+long long
+vd_pool_now_ns(void)
 {
     struct timespec ts;
+#ifdef CLOCK_MONOTONIC
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+        return 0;
+    }
+#else
     if (timespec_get(&ts, TIME_UTC) != TIME_UTC) {
         return 0;
     }
+#endif
     return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void
-vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg)
+int
+vd_pool_poll(mtx_t *lock, int (*done)(void *), void *arg, long long ns)
 {
-    /* Poll with trylock, never a bare read: every look at the shared state
-     * is under the lock, as the C memory model (and helgrind) want. */
-    long long deadline = now_ns() + VD_POOL_SPIN_NS;
+    /* Every look at the shared state is under the lock (trylock, so the
+     * owner is never kept waiting long), as the C memory model and helgrind
+     * want. The iteration cap bounds the poll should the clock misbehave. */
+    long long deadline = vd_pool_now_ns() + ns;
+    long long rounds = ns / 32 + 1;
     do {
         for (int i = 0; i < 32; i++) {
             cpu_relax();
         }
         if (mtx_trylock(lock) == thrd_success) {
             if (done(arg)) {
-                return;
+                return 1;
             }
             mtx_unlock(lock);
         }
-    } while (now_ns() < deadline);
+    } while (--rounds > 0 && vd_pool_now_ns() < deadline);
+    return 0;
+}
+
+void
+vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg)
+{
+    if (vd_pool_poll(lock, done, arg, VD_POOL_SPIN_NS)) {
+        return;
+    }
     mtx_lock(lock);
     while (!done(arg)) {
         cnd_wait(cond, lock);

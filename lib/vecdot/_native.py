@@ -15,7 +15,7 @@ __all__ = ["dot", "hello", "parse"]
 
 # The C kernels' constants (lib/c/dot.h, dot.c, block.h).
 _LANES = 16
-_CHUNK = 1 << 16
+_CHUNK = 1 << 13
 
 _INT_CODES = set("bhilqnBHILQN?")
 
@@ -130,7 +130,7 @@ def _to_float(x, name: str, i: int) -> float:
 
 
 def _fast(xs: list[float], ys: list[float]) -> float:
-    """The C kernel's order of operations: chunks of 2^16 elements, each in
+    """The C kernel's order of operations: chunks of 2^13 elements, each in
     16 lanes folded pairwise, chunk sums added left to right."""
     n = len(xs)
     total = _lanes(xs, ys, 0, min(n, _CHUNK))

@@ -17,6 +17,7 @@
 #include "parse.h"
 
 #if !defined(__STDC_NO_THREADS__)
+#  include <stdatomic.h>
 #  include <threads.h>
 #  include <sys/wait.h>
 #  include <unistd.h>
@@ -228,6 +229,50 @@ test_concurrent_callers(void)
             size_t len = args[t].n - (size_t)i * 1000;
             CHECK_EQ(args[t].got[i], integer_dot(a + t, b, len));
         }
+    }
+    free(a);
+    free(b);
+}
+
+/* With every core busy, helpers lose their CPU mid-chunk and the caller
+ * sums their chunks itself: the answer must not change. */
+static atomic_int hogs_run;
+
+static int
+hog(void *unused)
+{
+    (void)unused;
+    while (atomic_load(&hogs_run)) {
+        thrd_yield();
+    }
+    return 0;
+}
+
+static void
+test_threads_on_busy_cores(void)
+{
+    enum { HOGS = 6 };
+    size_t n = 6 * VD_CHUNK + 99;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (double)(i % 17) - 8;
+        b[i] = (double)(i % 3);
+    }
+    double want = integer_dot(a, b, n);
+    thrd_t ids[HOGS];
+    int started = 0;
+    atomic_store(&hogs_run, 1);
+    for (; started < HOGS; started++) {
+        if (thrd_create(&ids[started], hog, NULL) != thrd_success) {
+            break;
+        }
+    }
+    for (int i = 0; i < 40; i++) {
+        CHECK_EQ(vd_dot(f64(a), f64(b), n, 2 + i % 4), want);
+    }
+    atomic_store(&hogs_run, 0);
+    for (int t = 0; t < started; t++) {
+        thrd_join(ids[t], NULL);
     }
     free(a);
     free(b);
@@ -474,6 +519,7 @@ main(void)
     test_threads();
 #ifdef HAVE_THREADS
     test_concurrent_callers();
+    test_threads_on_busy_cores();
     test_fork_after_threads();
 #endif
     test_cancellation();

@@ -51,6 +51,12 @@ test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under q
 	@mkdir -p build
 	$(CC) $(CFLAGS_C) -o build/test_kernel tests/c/test_kernel.c $(KERNEL_SRC) -lm
 	./build/test_kernel
+	@# Again under ASan+UBSan: no helper thread may read the vectors after
+	@# vd_dot returns (the busy-cores test frees them right after each call).
+	@echo "== C kernel tests under ASan+UBSan"
+	$(CC) $(CFLAGS_C) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o build/test_kernel_asan tests/c/test_kernel.c $(KERNEL_SRC) -lm
+	./build/test_kernel_asan
 	@# The threaded kernel under helgrind: no data race, no lock misuse.
 	@if command -v valgrind >/dev/null; then \
 		echo "== C kernel tests under helgrind (threads)"; \

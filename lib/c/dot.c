@@ -111,51 +111,40 @@ dot_chunks(vd_vector a, vd_vector b, size_t n)
 /* Work shared by the caller and helpers from the pool (pool.h). Each thread
  * claims the next chunk until none is left, so a helper that gets no CPU (a
  * busy machine, a container's CPU quota) costs nothing: the caller takes its
- * chunks. A helper that loses its CPU in the middle of a chunk costs at most
- * about one chunk's time: the caller waits that long, then sums the chunk
- * itself (a chunk's sum is the same bits whoever computes it, and the first
- * to finish records it). The last user of this heap block frees it. */
+ * chunks. But the caller does wait for every chunk a helper claimed: the
+ * vectors are the caller's caller's, freed once vd_dot returns, so no helper
+ * may still be reading them then. (Summing a stalled helper's chunk itself
+ * and returning early was tried: a use after free, caught by test-c's ASan
+ * build.) The last user of this heap block frees it. */
 typedef struct {
     vd_job job;             /* first: pool.h hands back &job */
     vd_vector a, b;
     size_t n, nchunks;
     atomic_size_t next;     /* the next chunk to claim */
     mtx_t lock;
-    size_t done;            /* chunks recorded, under lock */
+    cnd_t all_done;
+    size_t done;            /* chunks finished, under lock */
     size_t users;           /* the caller and its helpers, under lock */
-    unsigned char *recorded; /* recorded[k]: partial[k] is final, under lock */
     double partial[];       /* each chunk's sum, by index */
 } shared_work;
 
-static double
-chunk_sum(const shared_work *w, size_t k)
-{
-    size_t lo = k * VD_CHUNK;
-    return dot_range(w->a, w->b, lo, w->n - lo < VD_CHUNK ? w->n : lo + VD_CHUNK);
-}
-
 static void
-record(shared_work *w, size_t k, double sum)
-{
-    mtx_lock(&w->lock);
-    if (!w->recorded[k]) {
-        w->partial[k] = sum;
-        w->recorded[k] = 1;
-        w->done++;
-    }
-    mtx_unlock(&w->lock);
-}
-
-/* Claim and sum chunks until none is left; return how many. */
-static size_t
 work(shared_work *w)
 {
-    size_t k, count = 0;
+    size_t k, finished = 0;
     while ((k = atomic_fetch_add(&w->next, 1)) < w->nchunks) {
-        record(w, k, chunk_sum(w, k));
-        count++;
+        size_t lo = k * VD_CHUNK;
+        w->partial[k] = dot_range(w->a, w->b, lo, w->n - lo < VD_CHUNK ? w->n : lo + VD_CHUNK);
+        finished++;
     }
-    return count;
+    if (finished > 0) {
+        mtx_lock(&w->lock);
+        w->done += finished;
+        if (w->done == w->nchunks) {
+            cnd_broadcast(&w->all_done);
+        }
+        mtx_unlock(&w->lock);
+    }
 }
 
 /* Drop `count` users; the last one frees the block. */
@@ -168,6 +157,7 @@ release(shared_work *w, size_t count)
     mtx_unlock(&w->lock);
     if (last) {
         mtx_destroy(&w->lock);
+        cnd_destroy(&w->all_done);
         free(w);
     }
 }
@@ -191,16 +181,19 @@ static double
 dot_threads(vd_vector a, vd_vector b, size_t n, size_t nthreads)
 {
     size_t nchunks = (n + VD_CHUNK - 1) / VD_CHUNK;
-    shared_work *w = malloc(sizeof *w + nchunks * (sizeof(double) + 1));
+    shared_work *w = malloc(sizeof *w + nchunks * sizeof(double));
     if (w == NULL) {
         return dot_chunks(a, b, n);         /* no memory for threads: one */
     }
     w->job.run = help;
     w->a = a, w->b = b, w->n = n, w->nchunks = nchunks, w->done = 0;
-    w->recorded = (unsigned char *)(w->partial + nchunks);
-    memset(w->recorded, 0, nchunks);
     atomic_init(&w->next, 0);
     if (mtx_init(&w->lock, mtx_plain) != thrd_success) {
+        free(w);
+        return dot_chunks(a, b, n);
+    }
+    if (cnd_init(&w->all_done) != thrd_success) {
+        mtx_destroy(&w->lock);
         free(w);
         return dot_chunks(a, b, n);
     }
@@ -208,39 +201,18 @@ dot_threads(vd_vector a, vd_vector b, size_t n, size_t nthreads)
     w->users = 1 + (nthreads - 1);
     size_t posted = vd_pool_post(&w->job, nthreads - 1);
     size_t unwanted = nthreads - 1 - posted;
-
-    long long start = vd_pool_now_ns();
-    size_t mine = work(w);
-    long long per_chunk = mine > 0 ? (vd_pool_now_ns() - start) / (long long)mine
-                                   : VD_POOL_SPIN_NS;
+    work(w);
     /* Every chunk is claimed now: tickets still queued would only wake a
      * helper for nothing. */
     if (posted > 0) {
         unwanted += vd_pool_take_back(&w->job);
     }
-    /* A helper still in a chunk needs less than a chunk's time to finish it,
-     * unless it lost its CPU; then it might be a scheduler slice away
-     * (milliseconds), and the caller sums what is missing itself. */
-    if (vd_pool_poll(&w->lock, all_done, w, per_chunk)) {
-        mtx_unlock(&w->lock);
-    }
-    else {
-        for (size_t k = 0; k < nchunks; k++) {
-            mtx_lock(&w->lock);
-            int missing = !w->recorded[k];
-            mtx_unlock(&w->lock);
-            if (missing) {
-                record(w, k, chunk_sum(w, k));
-            }
-        }
-    }
-    /* Every partial[k] is final and was written under the lock. */
-    mtx_lock(&w->lock);
+    vd_pool_wait(&w->lock, &w->all_done, all_done, w);
+    mtx_unlock(&w->lock);
     double sum = w->partial[0];
     for (size_t k = 1; k < nchunks; k++) {
         sum += w->partial[k];
     }
-    mtx_unlock(&w->lock);
     release(w, 1 + unwanted);
     return sum;
 }

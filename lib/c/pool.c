@@ -136,8 +136,9 @@ cpu_relax(void)
 #endif
 }
 
-long long
-vd_pool_now_ns(void)
+/* Nanoseconds on a monotonic clock where there is one. */
+static long long
+now_ns(void)
 {
     struct timespec ts;
 #ifdef CLOCK_MONOTONIC
@@ -152,13 +153,15 @@ vd_pool_now_ns(void)
     return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int
-vd_pool_poll(mtx_t *lock, int (*done)(void *), void *arg, long long ns)
+/* Poll done(arg) under `lock` for up to `ns` nanoseconds. Returns 1 with the
+ * lock held once it is true, or 0, without the lock, when time ran out. */
+static int
+poll_for(mtx_t *lock, int (*done)(void *), void *arg, long long ns)
 {
     /* Every look at the shared state is under the lock (trylock, so the
      * owner is never kept waiting long), as the C memory model and helgrind
      * want. The iteration cap bounds the poll should the clock misbehave. */
-    long long deadline = vd_pool_now_ns() + ns;
+    long long deadline = now_ns() + ns;
     long long rounds = ns / 32 + 1;
     do {
         for (int i = 0; i < 32; i++) {
@@ -170,14 +173,14 @@ vd_pool_poll(mtx_t *lock, int (*done)(void *), void *arg, long long ns)
             }
             mtx_unlock(lock);
         }
-    } while (--rounds > 0 && vd_pool_now_ns() < deadline);
+    } while (--rounds > 0 && now_ns() < deadline);
     return 0;
 }
 
 void
 vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg)
 {
-    if (vd_pool_poll(lock, done, arg, VD_POOL_SPIN_NS)) {
+    if (poll_for(lock, done, arg, VD_POOL_SPIN_NS)) {
         return;
     }
     mtx_lock(lock);

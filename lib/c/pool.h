@@ -40,16 +40,10 @@ size_t vd_pool_post(vd_job *job, size_t helpers);
 #if !defined(__STDC_NO_THREADS__) && defined(__has_include)
 #  if __has_include(<threads.h>)
 #    include <threads.h>
-/* Poll done(arg) under `lock` for up to `ns` nanoseconds. Returns 1 with the
- * lock held once it is true, or 0, without the lock, when time ran out. */
-int vd_pool_poll(mtx_t *lock, int (*done)(void *), void *arg, long long ns);
-
-/* vd_pool_poll for VD_POOL_SPIN_NS, then sleep on `cond` (which whoever
- * makes done() true signals, under the lock). Returns with the lock held. */
+/* Lock `lock` and return once done(arg) is true under it: poll for up to
+ * VD_POOL_SPIN_NS, then sleep on `cond` (which whoever makes done() true
+ * signals, under the lock). Returns with the lock held. */
 void vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg);
-
-/* Nanoseconds on a monotonic clock where there is one, for poll budgets. */
-long long vd_pool_now_ns(void);
 #  endif
 #endif
 

@@ -152,6 +152,9 @@ def tuning_section(results):
     rec = th["recommended_min_per_thread"]
     threads += (f"\n\nTwo threads are reliably faster (by at least 10%) from n = {th['crossover_n']:,}"
                 f" on: VD_MIN_PER_THREAD = {rec:,} per thread would start the second thread there."
+                " dot.h sets it to one chunk (8,192), so the second thread starts at two chunks,"
+                " where it roughly breaks even, and is already running at sizes such as 30,000"
+                " that are not a power of two."
                 if rec else "\n\nTwo threads never paid in this run.")
     g = t["gil"]["sizes"]
     rows = [[f"{int(n):,}", fmt_ns(r["hold_ns"]), fmt_ns(r["release_ns"]), f"{r['release_cost_ns']:+.0f} ns",

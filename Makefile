@@ -107,7 +107,7 @@ down: ## stop the compose service
 logs: ## follow the service logs
 	$(COMPOSE) logs -f
 
-bench: lib ## run the benchmarks (about 10 minutes; BENCH_ARGS=--quick for a smoke run)
+bench: lib ## run the benchmarks (about 6 minutes; BENCH_ARGS=--quick for a smoke run)
 	scripts/bench-deps.sh
 	$(PY) -m pip install --quiet --progress-bar off -r bench/requirements.txt
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -1,8 +1,9 @@
 """`make bench`: every benchmark of issue 5 in one run, its targets judged, the report written.
 
-Steps, in order (each prints its progress; the whole run is bounded to ~10 minutes):
+Steps, in order (each prints its progress; about 6 minutes, bounded to ~10):
   build     the harness's own contenders into bench/out/ (bench/build.py)
   micro     the in-process benchmark in this Python, n = 3 .. 1e7 (bench/micro.py)
+  alone     vecdot and numpy on float64 buffers, each in blocks of its own (bench/alone.py)
   parse     query and JSON parsing per value (bench/parse_bench.py)
   tuning    the measurements behind VD_MIN_PER_THREAD and GIL_RELEASE_MIN (bench/tuning.py)
   instructions  instructions per call at n=3 under callgrind, free of timing noise

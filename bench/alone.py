@@ -20,7 +20,6 @@ import sys
 import time
 
 import numpy as np
-
 import vecdot
 
 SIZES = [10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000]

@@ -12,9 +12,8 @@ import json
 import random
 
 import orjson
-import vecdot
-
 import timing
+import vecdot
 
 N = 1000
 

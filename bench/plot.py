@@ -54,7 +54,7 @@ def plot(results, path):
         xs, ys = series(micro, name)
         if xs:
             colour, style = STYLE[name]
-            right.plot(xs, [16 * n / ns for n, ns in zip(xs, ys)], style, color=colour, marker="o",
+            right.plot(xs, [16 * n / ns for n, ns in zip(xs, ys, strict=True)], style, color=colour, marker="o",
                        markersize=3, label=micro["contenders"][name])
     ceiling = micro.get("ceiling", {})
     for threads, style in (("1", "-"), ("2", "--")):

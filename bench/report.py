@@ -228,7 +228,7 @@ def image_section(results):
         h, o = start["seconds_to_healthy"], start["seconds_to_http_ok"]
         lines.append(f"- time to healthy, {len(h)} starts (`docker run` to health status `healthy`): "
                      + ", ".join(f"{s:.2f} s" for s in h)
-                     + f"; /healthz first answered 200 after " + ", ".join(f"{s:.2f} s" for s in o))
+                     + "; /healthz first answered 200 after " + ", ".join(f"{s:.2f} s" for s in o))
     for server, r in rss.items():
         lines.append(f"- per-worker RSS, {server}: idle " + ", ".join(f"{v:.0f} MB" for v in r["idle_mb"])
                      + "; after the HTTP load " + ", ".join(f"{v:.0f} MB" for v in r["after_load_mb"]))
@@ -284,7 +284,8 @@ def render(results, png_name):
         lists=lists, list_legend=legend(micro, list_names),
         bandwidth=bandwidth_table(micro) if micro.get("ceiling") else "_No ceiling measured._",
         py313=py313_section(results), parse=parse_section(results),
-        threads=threads, gil=gil, alone=alone_section(results), http=http_section(results), wsgi=wsgi_section(results), image=image_section(results),
+        threads=threads, gil=gil, alone=alone_section(results), http=http_section(results),
+        wsgi=wsgi_section(results), image=image_section(results),
         errors=errors_section(results), instructions=instructions_section(results),
         quick=("\n> **This is a `--quick` run: few rounds, short loads. Not for quoting.**\n"
                if results.get("quick") else ""),

@@ -30,15 +30,15 @@ def ill_conditioned(rng, n, big_exp, small_exp):
     # Scale each pair by a power of two (a*s, b/s): every product keeps its exact value,
     # but the vectors no longer show the cancellation in plain sight.
     scale = [2.0 ** rng.randint(-4, 4) for _ in range(n)]
-    a = [x * s for x, s in zip(a, scale)]
-    b = [y / s for y, s in zip(b, scale)]
+    a = [x * s for x, s in zip(a, scale, strict=True)]
+    b = [y / s for y, s in zip(b, scale, strict=True)]
     order = list(range(n))
     rng.shuffle(order)
     return [a[i] for i in order], [b[i] for i in order]
 
 
 def condition(a, b, exact):
-    total = sum(abs(Fraction(x) * Fraction(y)) for x, y in zip(a, b))
+    total = sum(abs(Fraction(x) * Fraction(y)) for x, y in zip(a, b, strict=True))
     return float(total / abs(exact)) if exact else math.inf
 
 
@@ -56,7 +56,7 @@ def run(cases, seed=7):
         worst_condition = 0.0
         for _ in range(cases):
             a, b = ill_conditioned(rng, rng.randint(6, 200), big_exp, small_exp)
-            exact = sum(Fraction(x) * Fraction(y) for x, y in zip(a, b))
+            exact = sum(Fraction(x) * Fraction(y) for x, y in zip(a, b, strict=True))
             correct = float(exact)
             worst_condition = max(worst_condition, condition(a, b, exact))
             wrong["sumprod"] += math.sumprod(a, b) != correct

@@ -134,10 +134,10 @@ def target6(http):
             continue
         root = result["get_root"]["req_per_s"]
 
-        def ratio(name):
+        def ratio(name, result=result, root=root):
             return result[name]["req_per_s"] / root
 
-        def cpu(name):  # the same ratio from the server's CPU per request, steadier
+        def cpu(name, result=result):  # the same ratio from the server's CPU per request, steadier
             r = result[name].get("cpu_us")
             return f" (by server CPU per request: {result['get_root']['cpu_us'] / r:.0%})" if r else ""
 

@@ -145,5 +145,5 @@ for path, leak in ours[:5]:
     print(f"--- {path}\n{leak[:4000]}", file=sys.stderr)
 sys.exit(1 if errors or ours else 0)
 EOF
-((pytest_status == 0 && verdict == 0)) && say "clean" || say "FAILED"
+if ((pytest_status == 0 && verdict == 0)); then say "clean"; else say "FAILED"; fi
 exit $((pytest_status || verdict))

@@ -43,8 +43,9 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     fi
 fi
 
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null \
-    || die "no buildx plugin and no apt to fetch one; install docker-buildx (https://docs.docker.com/go/buildx/)"
+if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+    die "no buildx plugin and no apt to fetch one; install docker-buildx (https://docs.docker.com/go/buildx/)"
+fi
 
 # Same reading of the host's apt sources as scripts/base-image.sh.
 apt_uri() {

@@ -38,7 +38,7 @@ if [[ -n $syntax && $mode == auto ]]; then
         mode=keep
     else
         say "cannot pull the Dockerfile frontend $syntax (no registry?): using the engine's built-in frontend"
-        mode=strip
+        mode="strip"
     fi
 fi
 

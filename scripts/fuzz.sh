@@ -58,6 +58,8 @@ kernel_src=$(sed -nE 's/^KERNEL_SRC[[:space:]]*:?=[[:space:]]*//p' Makefile)
 [[ -n $kernel_src ]] || { say "error: no KERNEL_SRC in the Makefile"; exit 1; }
 out=build/fuzz
 mkdir -p "$out/artifacts"
+# -fsanitize takes a comma-separated list: one word, not array elements.
+# shellcheck disable=SC2054
 flags=(-std=c11 -g -O1 -ffp-contract=off -fno-omit-frame-pointer -Ilib/c
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 for h in "${harnesses[@]}"; do
@@ -117,7 +119,9 @@ for h in "${harnesses[@]}"; do
     if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|fuzz_(parse|kernel): |seed replay failed' "$log"; then
         say "$h: FAILED after ${runs:-?} inputs; the report:"
         grep -E -A30 'ERROR:|runtime error:|fuzz_(parse|kernel): |seed replay failed' "$log" | head -60 >&2
-        ls "$out"/artifacts/"$h"-* 2>/dev/null | sed 's/^/fuzz:   reproduce with: '"$out"'\/'"$h"' /' >&2 || true
+        for crash in "$out"/artifacts/"$h"-*; do
+            [[ -e $crash ]] && say "  reproduce with: $out/$h $crash"
+        done
         status=1
     else
         say "$h: ok: $seeds seeds replayed, ${runs:-?} inputs in ${seconds} s, coverage ${cov:-?} edges, work corpus $corpus inputs"

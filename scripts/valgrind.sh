@@ -132,5 +132,5 @@ for name, kind, where in ours[:20]:
     print(f"  {name}: {kind}: {where}", file=sys.stderr)
 sys.exit(1 if ours else 0)
 EOF
-((pytest_status == 0 && verdict == 0)) && say "clean" || say "FAILED"
+if ((pytest_status == 0 && verdict == 0)); then say "clean"; else say "FAILED"; fi
 exit $((pytest_status || verdict))

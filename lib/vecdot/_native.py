@@ -159,7 +159,7 @@ def _exact(xs: list[float], ys: list[float]) -> float:
     correctly). inf and nan follow IEEE, as in lib/c/exact.c."""
     nan = pos_inf = neg_inf = False
     total = Fraction(0)
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         if x != x or y != y or (abs(x) == float("inf") and y == 0) or (abs(y) == float("inf") and x == 0):
             nan = True
         elif abs(x) == float("inf") or abs(y) == float("inf"):

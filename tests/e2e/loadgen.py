@@ -8,7 +8,6 @@ ended, so a test can tell which requests were in flight when it injected a fault
 
 import http.client
 import random
-import socket
 import struct
 import threading
 import time
@@ -153,7 +152,7 @@ def wait_until(predicate, timeout, interval=0.02):
         try:
             if predicate():
                 return time.monotonic() - start
-        except (OSError, http.client.HTTPException, socket.timeout):
+        except (TimeoutError, OSError, http.client.HTTPException):
             pass
         time.sleep(interval)
     return None

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-
 from conftest import free_port, inspect, run, start_service
 from loadgen import Kind, Load, binary, status_of, wait_until
 

@@ -7,7 +7,6 @@ so it inspects the image itself, not a configured service.
 import json
 
 import pytest
-
 from conftest import inspect, run
 
 pytestmark = pytest.mark.timeout(1800)  # the first test also waits for the image build

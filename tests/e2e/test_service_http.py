@@ -7,7 +7,6 @@ a timeout.
 import struct
 
 import pytest
-
 from conftest import http, inspect, run
 
 pytestmark = pytest.mark.timeout(1800)  # the first test also waits for the image build

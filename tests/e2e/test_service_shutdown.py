@@ -7,7 +7,6 @@ the test ends it.
 import time
 
 import pytest
-
 from conftest import inspect, run
 
 pytestmark = pytest.mark.timeout(1800)  # the first test also waits for the image build

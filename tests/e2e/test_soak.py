@@ -18,7 +18,6 @@ import statistics
 import time
 
 import pytest
-
 from conftest import run
 from loadgen import Kind, Load, binary
 
@@ -31,7 +30,7 @@ RSS_GROWTH_LIMIT_KIB = 8 * 1024   # a leak of 100 bytes per request would pass t
 
 N = 100
 A, B = [float(i) for i in range(N)], [0.5] * N
-DOT = sum(x * y for x, y in zip(A, B))  # exact: small integers and halves
+DOT = sum(x * y for x, y in zip(A, B, strict=True))  # exact: small integers and halves
 
 MIX = [
     # (kind, weight): the good ...
@@ -69,7 +68,7 @@ def worker_rss(container):
     for pid in workers:
         try:
             with open(f"/proc/{pid}/status") as status:
-                rss[pid] = next(int(l.split()[1]) for l in status if l.startswith("VmRSS:"))
+                rss[pid] = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
         except (FileNotFoundError, ProcessLookupError):
             pass  # recycled between the listing and the read
     return rss
@@ -77,7 +76,7 @@ def worker_rss(container):
 
 def test_soak(service):
     port = int(service.url.rsplit(":", 1)[1])
-    kinds, weights = zip(*MIX)
+    kinds, weights = zip(*MIX, strict=True)
     samples = []  # (seconds since start, {pid: KiB})
     start = time.monotonic()
     with Load(port, CONNECTIONS, list(kinds), weights=list(weights), keep_alive=True) as load:

@@ -7,7 +7,6 @@ the GIL, leaks) use `vecdot` directly.
 """
 
 import pytest
-
 import vecdot
 import vecdot._native
 

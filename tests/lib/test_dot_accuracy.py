@@ -11,18 +11,17 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 import vecdot
 import vecdot._native
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 U = Fraction(1, 2**53)  # unit roundoff of float64
 
 
 def exact_rounded(a, b):
     """The oracle: the exact sum in Fractions, rounded once by float()."""
-    return float(sum(Fraction(x) * Fraction(y) for x, y in zip(a, b)))
+    return float(sum(Fraction(x) * Fraction(y) for x, y in zip(a, b, strict=True)))
 
 
 def gendot(n, condition, rng):
@@ -35,7 +34,7 @@ def gendot(n, condition, rng):
     exps[0], exps[-1] = round(b_exp / 2) + 1, 0
     x = [(2 * rng.random() - 1) * 2.0**e for e in exps]
     y = [(2 * rng.random() - 1) * 2.0**e for e in exps]
-    partial = sum(Fraction(p) * Fraction(q) for p, q in zip(x, y))
+    partial = sum(Fraction(p) * Fraction(q) for p, q in zip(x, y, strict=True))
     for e in np.linspace(b_exp / 2, 0, n - half):
         xi = (2 * rng.random() - 1) * 2.0 ** round(e)
         yi = ((2 * rng.random() - 1) * 2.0 ** round(e) - float(partial)) / xi
@@ -85,7 +84,7 @@ def test_accurate_survives_cancelling_pairs(values, rng):
     # x*y and (-x)*y cancel exactly; what is left is one small term.
     a = values + [-v for v in values] + [1.0]
     b = values + values + [2.0**-40]
-    pairs = list(zip(a, b))
+    pairs = list(zip(a, b, strict=True))
     rng.shuffle(pairs)
     a, b = [p for p, _ in pairs], [q for _, q in pairs]
     assert vecdot.dot(a, b, accurate=True) == 2.0**-40

@@ -5,7 +5,6 @@ import fractions
 
 import numpy as np
 import pytest
-
 import vecdot
 
 

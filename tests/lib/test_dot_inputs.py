@@ -12,13 +12,12 @@ import inspect
 
 import numpy as np
 import pytest
-
 import vecdot
 import vecdot._native
 
 A = [1.5, -2.0, 3.25, 4.0, -0.5]
 B = [2.0, 0.5, -1.0, 8.0, 3.0]
-EXPECTED = float(sum(fractions.Fraction(x) * fractions.Fraction(y) for x, y in zip(A, B)))
+EXPECTED = float(sum(fractions.Fraction(x) * fractions.Fraction(y) for x, y in zip(A, B, strict=True)))
 
 
 class Color(enum.IntEnum):
@@ -97,7 +96,7 @@ def test_integer_elements_and_integer_buffers(impl, name, accurate):
     a = INTEGER_VECTORS[name]
     values = [int(x) for x in a]
     weights = [7, 11, 13]
-    assert impl.dot(a, weights, accurate=accurate) == sum(x * w for x, w in zip(values, weights))
+    assert impl.dot(a, weights, accurate=accurate) == sum(x * w for x, w in zip(values, weights, strict=True))
 
 
 def test_large_ints_round_like_float(impl):

@@ -15,10 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import vecdot
 import vecdot._vecdot
-
 
 # ---- packaging and init ------------------------------------------------------
 

@@ -30,12 +30,11 @@ import warnings
 
 import numpy as np
 import pytest
+import vecdot
+import vecdot._native as native
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import vecdot
-import vecdot._native as native
 
 # Casting numpy complex values to float warns in both implementations alike.
 pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")

@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 import pytest
-
 import vecdot
 
 # Minutes of calls: the image build skips it (-m "not slow"); make test-lib runs it.

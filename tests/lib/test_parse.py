@@ -5,11 +5,10 @@ import struct
 from array import array
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 import vecdot
 import vecdot._native
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def bits(values):

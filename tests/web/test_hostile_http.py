@@ -116,7 +116,7 @@ def read_reply(sock, start):
         while b"\r\n\r\n" not in data:
             try:
                 chunk = sock.recv(65536)
-            except (ConnectionResetError, socket.timeout):
+            except (TimeoutError, ConnectionResetError):
                 chunk = b""
             if not chunk:
                 return Reply(0, {}, data, time.monotonic() - start)
@@ -126,7 +126,7 @@ def read_reply(sock, start):
         status = int(lines[0].split()[1])
         if 100 <= status < 200:
             continue
-        headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
         length = int(headers.get("content-length", 0))
         while len(data) < length:
             chunk = sock.recv(65536)

@@ -28,7 +28,6 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     negative_data_rejection,
     positive_data_acceptance,
 )
-
 from vecdot_web import create_app  # noqa: E402
 
 EXAMPLES = int(os.environ.get("VECDOT_SCHEMATHESIS_EXAMPLES", "100"))

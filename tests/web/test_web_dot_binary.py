@@ -5,7 +5,6 @@ import math
 import sys
 
 import pytest
-
 from vecdot_web import parsing
 from web_oracle import error_of, exact_dot, packed
 

@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 from web_oracle import error_of, exact_dot
 
 

@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-
 from web_oracle import error_of
 
 

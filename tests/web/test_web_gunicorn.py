@@ -15,9 +15,8 @@ import pytest
 from gunicorn import util
 from gunicorn.http import message
 from gunicorn.workers import gthread
-
-from web_oracle import packed
 from vecdot_web.settings import DEFAULTS
+from web_oracle import packed
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 CONFIG = WEB_DIR / "gunicorn.conf.py"

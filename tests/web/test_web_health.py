@@ -3,7 +3,6 @@
 import sys
 
 import pytest
-
 from vecdot_web import create_app
 from web_oracle import error_of
 

@@ -2,7 +2,6 @@
 
 import pytest
 import vecdot
-
 from web_oracle import error_of
 
 

@@ -3,9 +3,8 @@
 import io
 
 import pytest
-
-from web_oracle import error_of, packed
 from vecdot_web.settings import DEFAULTS
+from web_oracle import error_of, packed
 
 SMALL = {"MAX_QUERY_BYTES": 64, "MAX_BODY_BYTES": 256}
 

@@ -4,7 +4,6 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
-
 from web_oracle import packed
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # added to every route by Flask

@@ -1,7 +1,6 @@
 """Settings: defaults, overridden by VECDOT_* environment variables, then by test_config."""
 
 import pytest
-
 from vecdot_web import create_app
 from vecdot_web.settings import DEFAULTS
 

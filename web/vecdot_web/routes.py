@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from . import backend, parsing
-from .limits import read_body
 from .compute import checked_dot
+from .limits import read_body
 
 bp = Blueprint("api", __name__)
 

@@ -51,12 +51,14 @@ SHELL_FILES := $(shell git ls-files '*.sh') .ci/run
 DOCKERFILES := $(shell git ls-files 'Dockerfile' '*/Dockerfile' '*.Dockerfile')
 YAML_FILES  := $(shell git ls-files '*.yml' '*.yaml')
 
-lint: venv ## ruff, shellcheck, hadolint and yamllint (pinned in requirements-lint.txt)
+lint: venv ## ruff, shellcheck, hadolint, yamllint (pinned in requirements-lint.txt); named paths exist
 	@echo "== lint: ruff (Python), shellcheck (shell), hadolint (Dockerfiles), yamllint (YAML)"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/shellcheck $(SHELL_FILES)
 	$(VENV)/bin/hadolint $(DOCKERFILES)
 	$(VENV)/bin/yamllint --strict $(YAML_FILES)
+	@echo "== lint: the linters themselves catch a known mistake; every path the tree names exists"
+	$(PY) -m pytest -q tests/repo
 
 test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under qemu)
 	@echo "== C kernel tests"

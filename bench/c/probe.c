@@ -9,7 +9,7 @@
  *   dot_release(a, b)   float64 buffers, with the GIL held or released: their
  *                       difference at each n is what releasing costs, and run
  *                       from two threads it shows what releasing buys. That is
- *                       the measurement behind lib/c/module.c's GIL_RELEASE_MIN.
+ *                       the measurement behind lib/c/py_dot.c's GIL_RELEASE_MIN.
  */
 #define PY_SSIZE_T_CLEAN
 #define Py_LIMITED_API 0x030b0000  /* as vecdot (lib/c/limited.h): buffers need 3.11 */

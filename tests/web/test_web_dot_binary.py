@@ -5,7 +5,7 @@ import math
 import sys
 
 import pytest
-from vecdot_web import parsing
+from vecdot_web import reading
 from web_oracle import error_of, exact_dot, packed
 
 BINARY = "application/octet-stream"
@@ -33,7 +33,7 @@ def test_body_is_viewed_in_place_not_copied(app):
         pytest.skip("big-endian hosts byte-swap into one array, by design")
     with app.test_request_context("/dot", method="POST", data=packed([1.0], [2.0]),
                                   content_type=BINARY):
-        a, b, accurate = parsing.from_binary()
+        a, b, accurate = reading.binary_vectors()
     assert isinstance(a, memoryview) and isinstance(b, memoryview)
     assert a.obj is b.obj and isinstance(a.obj, bytes)
     assert (a.tolist(), b.tolist(), accurate) == ([1.0], [2.0], False)

@@ -24,7 +24,7 @@ def app_without_vecdot(monkeypatch, backend_config):
 def test_missing_extension_still_starts_and_reports_503(app_without_vecdot):
     response = app_without_vecdot.test_client().get("/healthz")
     assert response.status_code == 503
-    assert "not loaded" in error_of(response)["message"]
+    assert "not available" in error_of(response)["message"]
 
 
 @pytest.mark.parametrize("path", ["/", "/dot?a=1&b=2"])

@@ -2,18 +2,25 @@
 
 ``create_app`` is the only entry point: gunicorn calls it (web/gunicorn.conf.py sets
 ``wsgi_app = "vecdot_web:create_app()"``) and the tests call it with a test config.
+Each module is one concern:
+
+- settings:  the defaults, and their startup check
+- backend:   the one way to the vecdot extension: hello, parse, a checked dot, health
+- reading:   everything read from a request: size limits, parameters, bodies
+- responses: JSON out through orjson, and every error in one shape
+- api:       GET /, GET and POST /dot
+- health:    GET /healthz
+- openapi:   GET /openapi.json
 """
 
 from flask import Flask
 
-from . import backend, errors, health, limits, openapi, routes, settings
-from .jsonio import OrjsonProvider
+from . import api, backend, health, openapi, reading, responses, settings
 
 
 def create_app(test_config=None):
     """Build the app: defaults, then VECDOT_* environment variables, then test_config."""
     app = Flask(__name__, static_folder=None)  # an API: no static files to serve
-    app.json = OrjsonProvider(app)
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_prefixed_env("VECDOT")
     if test_config is not None:
@@ -21,9 +28,9 @@ def create_app(test_config=None):
     settings.check(app.config)
 
     backend.init_app(app)
-    limits.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(routes.bp)
+    reading.init_app(app)
+    responses.init_app(app)
+    app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     return app

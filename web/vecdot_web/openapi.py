@@ -1,7 +1,7 @@
 """GET /openapi.json: the OpenAPI 3.1 description of the service, kept here and nowhere else.
 
 The document is built from the app's config so the limits it states (maxItems,
-maxLength) are the ones in force. tests/web/test_openapi.py checks it against the app's
+maxLength) are the ones in force. tests/web/test_web_openapi.py checks it against the app's
 real routes and validates real responses against its schemas.
 """
 

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Top-level directories whose paths are checked; a path must start with one.
 ROOTS = ("lib", "web", "tests", "bench", "docs", "scripts", "deploy", ".ci", ".github")
-PATH = re.compile(r"(?<![\w./-])((?:%s)/[\w.*/-]*[\w*/])" % "|".join(re.escape(r) for r in ROOTS))
+_ROOT = "|".join(re.escape(r) for r in ROOTS)
+PATH = re.compile(rf"(?<![\w./-])((?:{_ROOT})/[\w.*/-]*[\w*/])")
 
 # Made by a command, never tracked: path prefix -> what makes it.
 GENERATED = {

@@ -7,7 +7,9 @@ has the table and the measurements behind the worker choice.
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 from gunicorn import util
 from gunicorn.http import message
@@ -46,10 +48,14 @@ timeout = _int_env("GUNICORN_TIMEOUT", 30)  # a request takes milliseconds; 30 s
 graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 10)  # on SIGTERM, in-flight requests get 10 s to finish
 # (a container's stop grace period must be longer, or it is killed before they do)
 keepalive = _int_env("GUNICORN_KEEPALIVE", 5)  # clients that reuse connections skip the TCP handshake
-# Recycle each worker after ~100k requests (under a minute at full load here), so a slow leak
-# anywhere cannot grow forever; jitter keeps the workers from restarting together.
-max_requests = _int_env("GUNICORN_MAX_REQUESTS", 100_000)
-max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
+# Recycle each worker after ~1e6 requests, so a slow leak anywhere cannot grow forever;
+# jitter keeps the workers from restarting together. Not sooner: every worker lifetime
+# leaves its metrics files behind (their counts belong in the totals), ~24 KiB of tmpfs
+# and ~0.3 ms more per scrape each (bench/metrics_files.py). At ~2,000 req/s per worker,
+# flat out all day, 1e6 requests means ~90 lifetimes a day per worker: a few MB and tens
+# of ms per scrape, reset by each deploy. 1e5 would make that ten times as much.
+max_requests = _int_env("GUNICORN_MAX_REQUESTS", 1_000_000)
+max_requests_jitter = _int_env("GUNICORN_MAX_REQUESTS_JITTER", 100_000)
 # The heartbeat file is touched constantly; on a disk-backed /tmp that can stall a worker.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
@@ -72,6 +78,45 @@ limit_request_field_size = 4096  # no header it reads is long; cookies are not u
 # No `gunicornc` here: the control socket would be written under $HOME (read-only in the
 # container) and two servers on one host would share its path.
 control_socket_disable = True
+
+
+# --- Metrics: prometheus_client's multiprocess mode (web/vecdot_web/metrics.py) --------
+# Every worker writes its samples to files in PROMETHEUS_MULTIPROC_DIR and each scrape of
+# /metrics reads them all, as prometheus_client documents for gunicorn. The directory must
+# be on a tmpfs (the files are written on every request) and start empty, or a previous
+# run's counts would be added to this one's. These hooks run in the master, before any
+# worker is forked (the app is not preloaded, so no worker has imported prometheus_client
+# before the variable is set).
+_own_metrics_dir = None
+
+
+def on_starting(server):
+    global _own_metrics_dir
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        # Given by the deployment (a tmpfs the container mounts): empty it.
+        os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            os.remove(os.path.join(path, name))
+    else:
+        # `make serve`, the tests: a fresh directory per server, removed on exit, so two
+        # servers on one host never share their counts.
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+            prefix="vecdot-metrics-", dir=shm)
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges (requests in flight) must stop counting; its counters
+    # and histograms stay, so totals survive a worker recycled by max_requests.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
 # --- Three adjustments gunicorn has no setting for ------------------------------------

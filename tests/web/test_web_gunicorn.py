@@ -6,73 +6,26 @@ import os
 import runpy
 import signal
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
+import gunicorn_process
 import pytest
 from gunicorn import util
 from gunicorn.http import message
 from gunicorn.workers import gthread
+from gunicorn_process import CONFIG, START_TIMEOUT, WEB_DIR, request
 from vecdot_web.settings import DEFAULTS
 from web_oracle import packed
-
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
-CONFIG = WEB_DIR / "gunicorn.conf.py"
-START_TIMEOUT = 30  # seconds; bounds every wait below so a broken server fails, not hangs
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(port, method, path, body=None, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.getheader("Content-Type"), response.read()
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn on a free loopback port, started from an unrelated directory."""
-    port = free_port()
-    # The committed defaults, whatever the shell running the tests sets.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "VECDOT_"))}
-    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
-    log = tmp_path_factory.mktemp("gunicorn") / "log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)],
-            cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)  # its own process group, so teardown can stop workers too
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            if request(port, "GET", "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            kill_group(process)
-            pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
-        time.sleep(0.1)
-    yield process, port, log
-    kill_group(process)  # whatever is left if the shutdown test did not run, or failed
-
-
-def kill_group(process):
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=START_TIMEOUT)
+        gunicorn = gunicorn_process.start(tmp_path_factory.mktemp("gunicorn"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield gunicorn.process, gunicorn.port, gunicorn.log
+    gunicorn.stop()  # whatever is left if the shutdown test did not run, or failed
 
 
 def test_serves_every_kind_of_request(server):

@@ -10,12 +10,13 @@ Each module is one concern:
 - responses: JSON out through orjson, and every error in one shape
 - api:       GET /, GET and POST /dot
 - health:    GET /healthz
+- metrics:   Prometheus series and GET /metrics
 - openapi:   GET /openapi.json
 """
 
 from flask import Flask
 
-from . import api, backend, health, openapi, reading, responses, settings
+from . import api, backend, health, metrics, openapi, reading, responses, settings
 
 
 def create_app(test_config=None):
@@ -28,6 +29,7 @@ def create_app(test_config=None):
     settings.check(app.config)
 
     backend.init_app(app)
+    metrics.init_app(app)  # first, so its hooks see every request, even one refused for size
     reading.init_app(app)
     responses.init_app(app)
     app.register_blueprint(api.bp)

@@ -9,9 +9,12 @@ worker that cannot boot and a container that restarts in a loop.
 
 import importlib
 import math
+import time
 
 from flask import current_app
 from werkzeug.exceptions import BadRequest, ServiceUnavailable, UnprocessableEntity
+
+from . import metrics
 
 EXTENSION = "vecdot"
 PURE_PYTHON = "vecdot._native"
@@ -57,7 +60,9 @@ def dot(a, b, accurate):
     vecdot = get()
     if len(a) != len(b):
         raise BadRequest(f"a has {len(a)} numbers and b has {len(b)}; they must have the same length")
+    start = time.perf_counter()
     result = vecdot.dot(a, b, accurate=accurate)
+    metrics.record_dot(len(a), time.perf_counter() - start)
     if math.isfinite(result):
         return result
     for name, vector in (("a", a), ("b", b)):

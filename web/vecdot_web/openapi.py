@@ -83,6 +83,11 @@ def spec(config):
                 "summary": "This document",
                 "responses": {"200": {"description": "the OpenAPI document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            **({"/metrics": {"get": {
+                "summary": "Prometheus metrics of this replica (internal: the front proxy answers 404)",
+                "responses": {"200": {"description": "the Prometheus text exposition format",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}}}}}
+               if config["METRICS"] else {}),
         },
         "components": {"schemas": {
             "Greeting": {"type": "object", "required": ["message"], "additionalProperties": False,

@@ -20,6 +20,9 @@ DEFAULTS = {
     # Benchmark only: swap the C extension for vecdot._native (pure Python), so the
     # benchmark can show what the extension buys over HTTP. Never set in production.
     "PURE_PYTHON": False,
+    # Prometheus series and GET /metrics (web/vecdot_web/metrics.py). Off only to measure
+    # what they cost (make bench).
+    "METRICS": True,
 }
 
 _POSITIVE_INTS = ("MAX_VECTOR_LEN", "MAX_BODY_BYTES", "MAX_QUERY_BYTES", "MAX_NAME_LEN")
@@ -32,5 +35,6 @@ def check(config):
         # bool is an int subclass, and VECDOT_MAX_BODY_BYTES=true is surely a mistake.
         if type(value) is not int or value <= 0:
             raise ValueError(f"VECDOT_{key} must be a positive integer, not {value!r}")
-    if not isinstance(config["PURE_PYTHON"], (bool, int)):
-        raise ValueError(f"VECDOT_PURE_PYTHON must be true or false, not {config['PURE_PYTHON']!r}")
+    for key in ("PURE_PYTHON", "METRICS"):
+        if not isinstance(config[key], (bool, int)):
+            raise ValueError(f"VECDOT_{key} must be true or false, not {config[key]!r}")

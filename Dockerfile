@@ -42,7 +42,9 @@ RUN set -eux; \
 # rebuild after a source change then needs no network and no pip resolution.
 # The pip_cert secret is a proxy's CA bundle when scripts/docker-build.sh finds
 # one on the host (docs/docker.md); it is mounted for this step only.
-COPY requirements.txt requirements-dev.txt ./
+# GET /docs loads three of swagger-ui-py's files (web/vecdot_web/docs.py ASSETS); the
+# package's editor bundles and source maps, about 25 MB, are never served: dropped here.
+COPY requirements.txt requirements-dev.txt requirements-docs.txt ./
 COPY lib/pyproject.toml lib/
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=secret,id=pip_cert \
@@ -51,7 +53,11 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     /opt/test/bin/python -c 'import tomllib; print(*tomllib.load(open("lib/pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
         > /tmp/build-requires.txt; \
     /opt/test/bin/pip install -r requirements-dev.txt -r /tmp/build-requires.txt; \
-    /opt/test/bin/pip --python /opt/venv/bin/python install -r requirements.txt
+    /opt/test/bin/pip --python /opt/venv/bin/python install -r requirements.txt; \
+    /opt/test/bin/pip --python /opt/venv/bin/python install --no-deps -r requirements-docs.txt; \
+    find /opt/venv/lib/python3*/site-packages/swagger_ui/static -type f \
+        ! -name swagger-ui-bundle.js ! -name swagger-ui.css ! -name favicon-32x32.png -delete; \
+    rm -rf /opt/venv/lib/python3*/site-packages/swagger_ui/templates
 
 # The wheel, installed into both virtualenvs from the same file.
 COPY lib/ lib/

@@ -29,11 +29,12 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # The virtualenv is rebuilt when a requirements file changes.
-$(VENV)/.ready: requirements.txt requirements-dev.txt requirements-lint.txt
+$(VENV)/.ready: requirements.txt requirements-dev.txt requirements-lint.txt requirements-docs.txt
 	@echo "== creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt -r requirements-lint.txt
+	$(PY) -m pip install --quiet --progress-bar off --no-deps -r requirements-docs.txt
 	@touch $@
 
 venv: $(VENV)/.ready ## create .venv with the pinned dev dependencies

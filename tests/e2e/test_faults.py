@@ -34,7 +34,8 @@ MIX = [
     Kind("dot binary", "POST", "/dot?accurate=true", 200,
          body=binary([1.0] * 20_000, [0.5] * 20_000), content_type="application/octet-stream",
          expect=b'{"result":10000.0,"n":20000}'),
-    Kind("hello", "GET", "/?name=fault", 200, expect=b'{"message":"Hello, fault, from C!"}'),
+    Kind("hello", "GET", "/?name=fault", 200, expect=b'{"message":"Hello, fault, from C!",'
+         b'"docs":"/docs","openapi":"/openapi.json"}'),
 ]
 
 

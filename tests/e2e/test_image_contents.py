@@ -72,3 +72,11 @@ def test_image_starts_gunicorn_in_exec_form_with_a_healthcheck(image):
     assert not config.get("Entrypoint")
     assert config["Healthcheck"]["Test"][0] == "CMD"
     assert "/healthz" in " ".join(config["Healthcheck"]["Test"])
+
+
+def test_runtime_image_carries_only_the_docs_assets_the_page_loads(image):
+    # swagger-ui-py ships ~25 MB of editor bundles and source maps; GET /docs needs three files.
+    listing = in_image(image, "python", "-c",
+                       "import importlib.util, os; s = importlib.util.find_spec('swagger_ui');"
+                       "print(*sorted(os.listdir(os.path.join(s.submodule_search_locations[0], 'static'))))")
+    assert listing.split() == sorted(["favicon-32x32.png", "swagger-ui-bundle.js", "swagger-ui.css"])

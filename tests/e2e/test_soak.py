@@ -32,10 +32,11 @@ N = 100
 A, B = [float(i) for i in range(N)], [0.5] * N
 DOT = sum(x * y for x, y in zip(A, B, strict=True))  # exact: small integers and halves
 
+LINKS = b'"docs":"/docs","openapi":"/openapi.json"}'  # what GET / names beside its message
 MIX = [
     # (kind, weight): the good ...
-    (Kind("hello", "GET", "/", 200, expect=b'{"message":"Hello, world, from C!"}'), 10),
-    (Kind("hello name", "GET", "/?name=soak", 200, expect=b'{"message":"Hello, soak, from C!"}'), 5),
+    (Kind("hello", "GET", "/", 200, expect=b'{"message":"Hello, world, from C!",' + LINKS), 10),
+    (Kind("hello name", "GET", "/?name=soak", 200, expect=b'{"message":"Hello, soak, from C!",' + LINKS), 5),
     (Kind("dot query", "GET", "/dot?a=" + ",".join(map(repr, A)) + "&b=" + ",".join(map(repr, B)),
           200, expect=b'{"result":%r,"n":%d}' % (DOT, N)), 20),
     (Kind("dot query accurate", "GET", "/dot?a=1e16,1,-1e16&b=1,1,1&accurate=true", 200,

@@ -30,7 +30,8 @@ def server(tmp_path_factory):
 
 def test_serves_every_kind_of_request(server):
     _, port, _ = server
-    assert request(port, "GET", "/")[2] == b'{"message":"Hello, world, from C!"}'
+    greeting = b'{"message":"Hello, world, from C!","docs":"/docs","openapi":"/openapi.json"}'
+    assert request(port, "GET", "/")[2] == greeting
     assert json.loads(request(port, "GET", "/dot?a=1,2,3&b=4,5,6")[2]) == {"result": 32.0, "n": 3}
     body = json.dumps({"a": [1, 2], "b": [3, 4]}).encode()
     status, _, answer = request(port, "POST", "/dot", body, {"Content-Type": "application/json"})

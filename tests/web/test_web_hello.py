@@ -8,7 +8,15 @@ from web_oracle import error_of
 def test_greets_the_world_by_default(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert response.get_json() == {"message": vecdot.hello()}
+    assert response.get_json()["message"] == vecdot.hello()
+
+
+def test_names_the_docs_and_the_openapi_document(client):
+    # A newcomer who opens the root in a browser learns where to go next.
+    body = client.get("/").get_json()
+    assert (body["docs"], body["openapi"]) == ("/docs", "/openapi.json")
+    assert client.get(body["docs"]).status_code == 200
+    assert client.get(body["openapi"]).status_code == 200
 
 
 # Names are passed through to hello() unchanged, whatever their script or punctuation.
@@ -16,7 +24,7 @@ def test_greets_the_world_by_default(client):
 def test_greets_the_given_name(client, name):
     response = client.get("/", query_string={"name": name})
     assert response.status_code == 200
-    assert response.get_json() == {"message": vecdot.hello(name)}
+    assert response.get_json()["message"] == vecdot.hello(name)
 
 
 # Rejected names: empty, longer than MAX_NAME_LEN (100), or holding characters that

@@ -12,11 +12,12 @@ Each module is one concern:
 - health:    GET /healthz
 - metrics:   Prometheus series and GET /metrics
 - openapi:   GET /openapi.json
+- docs:      GET /docs, Swagger UI for that document
 """
 
 from flask import Flask
 
-from . import api, backend, health, metrics, openapi, reading, responses, settings
+from . import api, backend, docs, health, metrics, openapi, reading, responses, settings
 
 
 def create_app(test_config=None):
@@ -35,4 +36,5 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(docs.bp)
     return app

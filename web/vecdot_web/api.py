@@ -15,7 +15,9 @@ bp = Blueprint("api", __name__)
 def hello():
     name = reading.greeting_name()
     vecdot = backend.get()
-    return {"message": vecdot.hello() if name is None else vecdot.hello(name)}
+    # Also where to go next, for whoever opens the service's root in a browser.
+    return {"message": vecdot.hello() if name is None else vecdot.hello(name),
+            "docs": "/docs", "openapi": "/openapi.json"}
 
 
 @bp.get("/dot")

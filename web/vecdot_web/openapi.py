@@ -33,11 +33,15 @@ _DOT_ERRORS = {
 }
 
 
-def _vector_param(name, config):
+def _vector_param(name, config, example):
     return {"name": name, "in": "query", "required": True,
             "description": f"comma-separated finite numbers, at most {config['MAX_VECTOR_LEN']}"
                            " (each as Python's float() reads it)",
-            "schema": {"type": "string"}}
+            "schema": {"type": "string"}, "example": example}
+
+
+def _html(description):
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
 def spec(config):
@@ -49,7 +53,7 @@ def spec(config):
         "paths": {
             "/": {"get": {
                 "summary": "A greeting built in C",
-                "parameters": [{"name": "name", "in": "query", "required": False,
+                "parameters": [{"name": "name", "in": "query", "required": False, "example": "Ada",
                                 "schema": {"type": "string", "minLength": 1,
                                            "maxLength": config["MAX_NAME_LEN"]}}],
                 "responses": {"200": _ok("the greeting", "Greeting"),
@@ -59,7 +63,7 @@ def spec(config):
             "/dot": {
                 "get": {
                     "summary": "Dot product of two vectors given in the query string",
-                    "parameters": [_vector_param("a", config), _vector_param("b", config),
+                    "parameters": [_vector_param("a", config, "1,2,3"), _vector_param("b", config, "4,5,6"),
                                    _ACCURATE],
                     "responses": {"200": _ok("the dot product", "DotResult"), **_DOT_ERRORS}},
                 "post": {
@@ -67,7 +71,8 @@ def spec(config):
                     "parameters": [dict(_ACCURATE, description=(
                         "for application/octet-stream bodies; with a JSON body (which has its own key) a 400"))],
                     "requestBody": {"required": True, "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/DotRequest"}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/DotRequest"},
+                                             "example": {"a": [1, 2, 3], "b": [4, 5, 6], "accurate": False}},
                         "application/octet-stream": {
                             "description": "a then b, little-endian float64, equal halves",
                             "schema": {"type": "string", "contentMediaType":
@@ -83,6 +88,20 @@ def spec(config):
                 "summary": "This document",
                 "responses": {"200": {"description": "the OpenAPI document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/docs": {"get": {
+                "summary": "Swagger UI: this document, explorable in a browser",
+                "responses": {"200": _html("the page"),
+                              "503": _error("the documentation assets are not installed")}}},
+            "/docs/init.js": {"get": {
+                "summary": "The script that starts Swagger UI on /docs",
+                "responses": {"200": {"description": "JavaScript",
+                                      "content": {"text/javascript": {"schema": {"type": "string"}}}}}}},
+            "/docs/assets/{name}": {"get": {
+                "summary": "Swagger UI's own files, served from the pinned swagger-ui-py package",
+                "parameters": [{"name": "name", "in": "path", "required": True, "example": "swagger-ui.css",
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "the file"},
+                              "404": _error("no such asset")}}},
             **({"/metrics": {"get": {
                 "summary": "Prometheus metrics of this replica (internal: the front proxy answers 404)",
                 "responses": {"200": {"description": "the Prometheus text exposition format",
@@ -90,8 +109,10 @@ def spec(config):
                if config["METRICS"] else {}),
         },
         "components": {"schemas": {
-            "Greeting": {"type": "object", "required": ["message"], "additionalProperties": False,
-                         "properties": {"message": {"type": "string"}}},
+            "Greeting": {"type": "object", "required": ["message", "docs", "openapi"],
+                         "additionalProperties": False,
+                         "properties": {"message": {"type": "string"}, "docs": {"const": "/docs"},
+                                        "openapi": {"const": "/openapi.json"}}},
             "DotRequest": {"type": "object", "required": ["a", "b"], "additionalProperties": False,
                            "properties": {"a": vector, "b": vector,
                                           "accurate": {"type": "boolean", "default": False}}},

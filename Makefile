@@ -1,6 +1,6 @@
 # vecdot: one command for each job. `make help` lists them.
 #
-#   make up      build the image and run the service on 127.0.0.1:8000
+#   make up      build the images and run the proxy and service on 127.0.0.1:8000
 #   make test    every test: C kernel, library, web app, container end to end
 #   make bench   the benchmarks (not part of make test)
 
@@ -19,7 +19,7 @@ KERNEL_SRC := lib/c/dot.c lib/c/pool.c lib/c/exact.c lib/c/superacc.c lib/c/pars
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lib lint test test-c test-fuzz test-lib test-web test-e2e serve image up down logs \
+.PHONY: help venv lib lint test test-c test-fuzz test-lib test-web test-e2e serve image up rollout down logs \
 	bench fuzz test-asan test-valgrind soak clean
 
 FUZZ_SECONDS ?= 600
@@ -110,13 +110,18 @@ test-e2e: venv ## build the image, run it with compose, test it over HTTP
 serve: lib ## run the service locally with gunicorn on port 8000 (no Docker)
 	$(VENV)/bin/gunicorn --config web/gunicorn.conf.py
 
-image: ## build the Docker image vecdot:latest (base image first if missing)
+image: ## build the images vecdot:latest and vecdot-proxy:latest (base image first if missing)
 	scripts/docker-build.sh
 
-up: image ## build, start with compose, wait until healthy
-	scripts/compose-up.sh
+REPLICAS ?= 1
 
-down: ## stop the compose service
+up: image ## build, start the proxy and REPLICAS (default 1) service containers, wait until healthy
+	REPLICAS=$(REPLICAS) scripts/compose-up.sh
+
+rollout: ## replace every running replica with one from the current image, one at a time, under load
+	scripts/compose-rollout.sh
+
+down: ## stop the proxy and the service
 	$(COMPOSE) down
 
 logs: ## follow the service logs

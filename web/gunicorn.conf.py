@@ -5,7 +5,9 @@ an environment variable (GUNICORN_* for the server, VECDOT_* for the app); docs/
 has the table and the measurements behind the worker choice.
 """
 
+import ipaddress
 import json
+import math
 import os
 import shutil
 import sys
@@ -25,16 +27,53 @@ def _int_env(name, default):
     return default if value is None or value == "" else int(value)
 
 
+def _cpu_limit():
+    """Cores this container may use: its cgroup CPU quota, rounded up, else its CPU affinity.
+
+    A container limited to 2 CPUs on a 64-core host sees 64 cores in its affinity mask
+    but gets 2 cores' worth of time; 64 workers would share that and multiply the memory.
+    """
+    cores = len(os.sched_getaffinity(0))
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:  # cgroup v2: "<quota> <period>" or "max <period>"
+            quota, period = f.read().split()
+    except (OSError, ValueError):
+        return cores
+    return cores if quota == "max" else max(1, min(cores, math.ceil(int(quota) / int(period))))
+
+
+def _attached_networks():
+    """The IPv4 networks this host is directly attached to, from the kernel's routing table."""
+    def address(field):  # the table's hex fields are in the host's (little-endian) byte order
+        return ipaddress.IPv4Address(int(field, 16).to_bytes(4, "little"))
+
+    networks = []
+    with open("/proc/net/route") as f:
+        for line in f.readlines()[1:]:
+            _iface, dest, gateway, _flags, _refs, _use, _metric, mask = line.split()[:8]
+            if int(gateway, 16) == 0 and int(mask, 16) != 0:  # on-link, not the default route
+                networks.append(str(ipaddress.IPv4Network(f"{address(dest)}/{address(mask)}")))
+    return networks
+
+
 # --- What to run, where -------------------------------------------------------------
 wsgi_app = "vecdot_web:create_app()"
 pythonpath = HERE  # so the app imports whatever directory gunicorn starts in
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").split(",")  # all interfaces: the container's port is published
+# Whose X-Forwarded-Proto (and other forwarding headers) gunicorn believes: only the
+# front proxy's (default: loopback, as gunicorn's own). The word "attached-networks"
+# stands for the networks this container is directly attached to, which is how Compose
+# and Swarm run it: on a network that only the proxy shares with the replicas
+# (docker-compose.yml, `backend`), whose addresses change with every deploy.
+forwarded_allow_ips = ",".join(
+    ",".join(_attached_networks()) if item.strip() == "attached-networks" else item.strip()
+    for item in os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(","))
 
 # --- Workers (chosen by measurement on 2 cores, see docs/web.md) ---------------------
 # gthread: CPU per request as low as sync's, keeps connections alive, and a client that
 # stalls mid-request holds one thread, where it would hold a whole sync worker.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-workers = _int_env("GUNICORN_WORKERS", len(os.sched_getaffinity(0)))  # one per usable core: the work is CPU-bound
+workers = _int_env("GUNICORN_WORKERS", _cpu_limit())  # one per usable core: the work is CPU-bound
 # A stalled client holds one thread: 8 per worker; no cost measured against 4. (gunicorn
 # silently turns sync into gthread when threads > 1, so sync gets 1 unless told otherwise.)
 threads = _int_env("GUNICORN_THREADS", 8 if worker_class == "gthread" else 1)
@@ -65,7 +104,8 @@ errorlog = "-"
 # The path without the query (%(U)s): a GET /dot query can be 64 KiB of numbers, which
 # would cost more to log than to compute and is the client's data, not ours to keep.
 # %(L)s is the request time in seconds.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s "%(a)s"'
+# Behind the front proxy %(h)s is the proxy; the client is the X-Forwarded-For it adds.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s "%(a)s" "%({x-forwarded-for}i)s"'
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 # --- Request limits, set from the app's own so the app, not gunicorn, answers -------

@@ -1,10 +1,11 @@
-"""Fixtures for the end-to-end tests: the real image, run by the real Compose file.
+"""Fixtures for the end-to-end tests: the real images, run by the real Compose file.
 
-`image` builds vecdot's image once per session with scripts/docker-build.sh (which
-also provides the base image and BuildKit where the machine lacks them). `service`
-starts it with scripts/compose-up.sh under a Compose project name of its own and on a
-free loopback port, so a running `make up` is left alone, and removes every container
-and network it made, pass or fail.
+`image` builds vecdot's images (the service and its front proxy) once per session with
+scripts/docker-build.sh (which also provides the base image and BuildKit where the
+machine lacks them). `service` starts them with scripts/compose-up.sh under a Compose
+project name of its own and on a free loopback port, so a running `make up` is left
+alone, and removes every container and network it made, pass or fail. Requests go
+through the proxy, as a user's do.
 
 Every wait is bounded: builds, Compose commands, health polls and HTTP calls.
 """
@@ -28,6 +29,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = os.environ.get("VECDOT_IMAGE", "vecdot:latest")
+PROXY_IMAGE = os.environ.get("VECDOT_PROXY_IMAGE", "vecdot-proxy:latest")
 BUILD_TIMEOUT = 1500  # a cold build on 2 cores, base image and buildx included, takes minutes
 COMPOSE_TIMEOUT = 120
 HEALTHY_TIMEOUT = 30
@@ -70,7 +72,8 @@ def image(request):
         print(f"\n== e2e: building {IMAGE} with scripts/docker-build.sh", flush=True)
         result = subprocess.run(
             [str(REPO / "scripts" / "docker-build.sh"), "--progress=plain"],
-            cwd=REPO, timeout=BUILD_TIMEOUT, env={**os.environ, "VECDOT_IMAGE": IMAGE},
+            cwd=REPO, timeout=BUILD_TIMEOUT,
+            env={**os.environ, "VECDOT_IMAGE": IMAGE, "VECDOT_PROXY_IMAGE": PROXY_IMAGE},
         )
     if result.returncode != 0:
         pytest.exit(f"scripts/docker-build.sh failed (exit {result.returncode}); see its output above", 1)
@@ -87,12 +90,23 @@ class Service:
 
     compose: list
     env: dict
-    container: str
-    url: str
+    container: str          # the first service replica
+    proxy: str              # the front proxy's container
+    url: str                # the proxy's published port
     seconds_to_healthy: float
 
     def logs(self):
         return run(["docker", "logs", self.container], timeout=30, check=False)
+
+    def replicas(self):
+        """The service containers Compose has now, running or not."""
+        return run([*self.compose, "ps", "-q", "vecdot"], timeout=COMPOSE_TIMEOUT,
+                   env=self.env).stdout.split()
+
+    def scale(self, replicas):
+        """`make up REPLICAS=n` on this project: scale in place and wait until healthy."""
+        run([str(REPO / "scripts" / "compose-up.sh")], timeout=COMPOSE_TIMEOUT,
+            env={**self.env, "REPLICAS": str(replicas)})
 
     def get(self, path, **kwargs):
         return http("GET", self.url + path, **kwargs)
@@ -123,8 +137,12 @@ def http(method, url, body=None, headers=None):
             return Response(e.code, e.headers.get("Content-Type", ""), e.read())
 
 
-def start_service(image, request):
-    """Start a Compose project with scripts/compose-up.sh; its finalizer removes it."""
+def start_service(image, request, replicas=1, **settings):
+    """Start a Compose project with scripts/compose-up.sh; its finalizer removes it.
+
+    settings are environment variables for docker-compose.yml, such as the proxy's
+    limits (VECDOT_CLIENT_REQUESTS_PER_10S="100000").
+    """
     compose = compose_command()
     project = f"vecdot-e2e-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     port = free_port()
@@ -133,8 +151,11 @@ def start_service(image, request):
         "COMPOSE": shlex.join(compose),
         "COMPOSE_PROJECT_NAME": project,
         "VECDOT_IMAGE": image,
+        "VECDOT_PROXY_IMAGE": PROXY_IMAGE,
         "VECDOT_PORT": str(port),
         "VECDOT_UP_TIMEOUT": str(HEALTHY_TIMEOUT),
+        "REPLICAS": str(replicas),
+        **settings,
     }
 
     def down():
@@ -147,11 +168,12 @@ def start_service(image, request):
     up = run([str(REPO / "scripts" / "compose-up.sh")], timeout=COMPOSE_TIMEOUT, env=env, check=False)
     if up.returncode != 0:
         pytest.fail(f"scripts/compose-up.sh exited {up.returncode}\n{up.stdout}\n{up.stderr}")
-    container = run([*compose, "ps", "-q", "vecdot"], timeout=COMPOSE_TIMEOUT, env=env).stdout.strip()
+    container = run([*compose, "ps", "-q", "vecdot"], timeout=COMPOSE_TIMEOUT, env=env).stdout.split()[0]
+    proxy = run([*compose, "ps", "-q", "proxy"], timeout=COMPOSE_TIMEOUT, env=env).stdout.strip()
     seconds = seconds_to_healthy(container)
-    print(f"e2e: {project} up in {time.monotonic() - start:.1f} s; "
+    print(f"e2e: {project} up in {time.monotonic() - start:.1f} s with {replicas} replica(s); "
           f"healthy {seconds:.2f} s after the container started", file=sys.stderr)
-    return Service(compose, env, container, f"http://127.0.0.1:{port}", seconds)
+    return Service(compose, env, container, proxy, f"http://127.0.0.1:{port}", seconds)
 
 
 def timestamp(text):

@@ -5,12 +5,12 @@ an environment variable (GUNICORN_* for the server, VECDOT_* for the app); docs/
 has the table and the measurements behind the worker choice.
 """
 
+import importlib.util
 import ipaddress
 import json
 import math
 import os
 import shutil
-import sys
 import tempfile
 
 from gunicorn import util
@@ -18,8 +18,24 @@ from gunicorn.http import message
 from gunicorn.workers import gthread
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)  # for the import below; `pythonpath` does it for the workers
-from vecdot_web.settings import DEFAULTS  # noqa: E402
+
+
+def _load_settings():
+    """web/vecdot_web/settings.py alone, without importing the vecdot_web package.
+
+    The package imports prometheus_client, which fixes its mode when first imported:
+    imported here, in the master, before on_starting sets PROMETHEUS_MULTIPROC_DIR,
+    every forked worker would count in its own memory only, and a scrape would show
+    one worker's share (tests/web/test_web_metrics.py).
+    """
+    path = os.path.join(HERE, "vecdot_web", "settings.py")
+    spec = importlib.util.spec_from_file_location("_vecdot_web_settings", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DEFAULTS = _load_settings().DEFAULTS
 
 
 def _int_env(name, default):

@@ -152,3 +152,18 @@ def test_counts_add_up_exactly_across_workers_and_a_killed_one(tmp_path, metrics
         assert dot_count(fetch_metrics(server.port)) == 2 * K
     finally:
         server.stop()
+
+
+def test_counts_add_up_when_gunicorn_makes_its_own_metrics_dir(tmp_path):
+    # As the image runs it: no PROMETHEUS_MULTIPROC_DIR in the environment, so on_starting
+    # makes one. prometheus_client picks its mode when first imported; imported in the
+    # master before that (by gunicorn.conf.py), every worker would count only in its
+    # own memory and a scrape would show one worker's share.
+    server = gunicorn_process.start(tmp_path)
+    try:
+        K = 200
+        for i in range(K):  # a new connection per request: both workers get some
+            assert gunicorn_process.request(server.port, "GET", f"/dot?a={i}&b=1")[0] == 200
+        assert dot_count(fetch_metrics(server.port)) == K
+    finally:
+        server.stop()

@@ -257,10 +257,11 @@ def check_ingress(m):
     for route in routes():
         if served(route) != (route != route_of("metrics")):
             yield f"ingress: {route} is {'exposed' if served(route) else 'not routed'}"
+    service_ports = {x.get("name") for x in dig(m, "Service", "spec", "ports", default=[])}
     for p in paths:
         backend = dig(p, "backend", "service", default={})
         if backend.get("name") != dig(m, "Service", "metadata", "name") or \
-                dig(backend, "port", "name") not in {x.get("name") for x in dig(m, "Service", "spec", "ports")}:
+                dig(backend, "port", "name") not in service_ports:
             yield f"ingress: {p.get('path')} does not go to the Service's port"
 
 

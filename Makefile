@@ -19,7 +19,7 @@ KERNEL_SRC := lib/c/dot.c lib/c/pool.c lib/c/exact.c lib/c/superacc.c lib/c/pars
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lib lint test test-c test-fuzz test-lib test-web test-e2e serve image up rollout down logs \
+.PHONY: help venv lib lint test test-deploy test-c test-fuzz test-lib test-web test-e2e serve image up rollout down logs \
 	bench fuzz test-asan test-valgrind soak clean
 
 FUZZ_SECONDS ?= 600
@@ -29,11 +29,11 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # The virtualenv is rebuilt when a requirements file changes.
-$(VENV)/.ready: requirements.txt requirements-dev.txt requirements-lint.txt requirements-docs.txt
+$(VENV)/.ready: requirements.txt requirements-dev.txt requirements-lint.txt requirements-docs.txt requirements-deploy.txt
 	@echo "== creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt -r requirements-lint.txt
+	$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt -r requirements-lint.txt -r requirements-deploy.txt
 	$(PY) -m pip install --quiet --progress-bar off --no-deps -r requirements-docs.txt
 	@touch $@
 
@@ -45,12 +45,13 @@ lib: $(VENV)/.ready ## build and install the extension into .venv (pip install .
 	rm -rf lib/build
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./lib
 
-test: lint test-c test-fuzz test-lib test-web test-e2e ## run every test (linters, C, fuzz, library, web, container)
+test: lint test-deploy test-c test-fuzz test-lib test-web test-e2e ## run every test (linters, manifests, C, fuzz, library, web, container)
 
 # Every file a linter understands, found by git so that a new file is linted too.
 SHELL_FILES := $(shell git ls-files '*.sh') .ci/run
 DOCKERFILES := $(shell git ls-files 'Dockerfile' '*/Dockerfile' '*.Dockerfile')
-YAML_FILES  := $(shell git ls-files '*.yml' '*.yaml')
+# deploy/k8s/Kustomization is YAML without the extension (the file says why).
+YAML_FILES  := $(shell git ls-files '*.yml' '*.yaml' '*/Kustomization')
 
 lint: venv ## ruff, shellcheck, hadolint, yamllint (pinned in requirements-lint.txt); named paths exist
 	@echo "== lint: ruff (Python), shellcheck (shell), hadolint (Dockerfiles), yamllint (YAML)"
@@ -60,6 +61,10 @@ lint: venv ## ruff, shellcheck, hadolint, yamllint (pinned in requirements-lint.
 	$(VENV)/bin/yamllint --strict $(YAML_FILES)
 	@echo "== lint: the linters themselves catch a known mistake; every path the tree names exists"
 	$(PY) -m pytest -q tests/repo
+
+test-deploy: venv ## the Kubernetes manifests (deploy/k8s/): schemas, hardening, agreement with the image; offline
+	@echo "== deployment manifests"
+	$(PY) -m pytest tests/deploy
 
 test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under qemu)
 	@echo "== C kernel tests"

@@ -4,12 +4,9 @@ Nanoseconds on a shared 2-core machine move with whatever else runs; instruction
 do not (the same binary and inputs give the same count). This counts, for each
 contender of the call-overhead target, the instructions one call costs: a run making
 CALLS calls minus a run making none, divided by CALLS. For vecdot it also lists where
-its instructions go, by function.
-
-    python bench/instructions.py   (prints JSON; needs valgrind)
+its instructions go, by function. Needs valgrind (scripts/bench-deps.sh installs it).
 """
 
-import json
 import re
 import shutil
 import subprocess
@@ -95,7 +92,3 @@ def run():
             if name.startswith("vecdot"):
                 result[name]["top_functions"] = top_functions(base_file, full_file, CALLS)
     return result
-
-
-if __name__ == "__main__":
-    print(json.dumps(run(), indent=1))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
-START_TIMEOUT = 60  # seconds; a healthy start takes about 2
+START_TIMEOUT = 60  # seconds; far beyond a normal start (docs/benchmarks.md, The image)
 
 
 @dataclass
@@ -33,7 +33,6 @@ class Server:
     seconds_to_http_ok: float = None  # first 200 from /healthz after the start command
     seconds_to_healthy: float = None  # the engine's health status (container only)
     _rss: object = field(default=None, repr=False)
-
     _pids: object = field(default=None, repr=False)
 
     def worker_rss_mb(self):

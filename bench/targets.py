@@ -1,8 +1,8 @@
 """Issue 5's targets, judged from one run's results: PASS or FAIL with the measured ratio.
 
 Each check returns rows of {id, target, measured, passed}; a row whose inputs were not
-measured in this run (no Docker, a skipped step) says so and counts as neither. The
-reasons behind a FAIL are in docs/benchmarks.md, next to the numbers.
+measured in this run (no Docker, a skipped step) says so and counts as neither. Why a
+target fails is written by hand in docs/benchmarks.md, under "What the numbers say".
 """
 
 BIG_N = "10000000"

@@ -26,7 +26,7 @@ FIGURE = re.compile(
 SETTINGS = [
     ("15 s", "stop grace period", "docker-compose.yml", r"stop_grace_period: 15s"),
     ("0.1 ms", "poll", "lib/c/pool.h", r"#define VD_POOL_SPIN_NS 100000\b"),
-    ("25 s", "libFuzzer", "Makefile", r"scripts/fuzz\.sh 25\b"),
+    ("25 s", "libFuzzer", "Makefile", r"scripts/fuzz.sh 25\b"),
     ("20 s", "soak", "tests/e2e/test_soak.py", r'"VECDOT_SOAK_SECONDS", "20"'),
 ]
 

@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from timing import UNROLL
+
 OUT = Path(__file__).resolve().parent / "out"
 CALLS = 100_000
 
@@ -28,9 +30,8 @@ CASES = {
               "b = numpy.array([4.0, 5.0, 6.0])", "f(a, b)"),
 }
 
-# The call is written out ten times per loop iteration, as bench/timing.py does, so the
-# loop's own instructions are spread over ten calls.
-UNROLL = 10
+# The call is written out UNROLL times per loop iteration, as in the timings, so the
+# loop's own instructions are spread over that many calls.
 SCRIPT = """
 import sys
 sys.path.insert(0, {out!r})

@@ -1,7 +1,7 @@
 """The servers the HTTP benchmark loads, each started on a free loopback port and always stopped.
 
 - gunicorn(...): web/gunicorn.conf.py from the project's .venv, as `make serve` runs it
-  (Python 3.11, the host's vecdot build).
+  (the host's Python and vecdot build).
 - container(...): the image as docker-compose.yml runs it (the same limits and
   hardening, repeated here because Compose cannot pass the benchmark-only setting),
   with Debian's Python 3.13.

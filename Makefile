@@ -1,7 +1,7 @@
 # vecdot: one command for each job. `make help` lists them.
 #
 #   make up      build the images and run the proxy and service on 127.0.0.1:8000
-#   make test    every test: C kernel, library, web app, container end to end
+#   make test    every test: linters, C kernel, fuzzing, library, web app, deploy files, containers
 #   make bench   the benchmarks (not part of make test)
 
 PYTHON ?= python3

@@ -1,22 +1,16 @@
-"""vecdot.dot against numpy.dot on float64 buffers, each timed on its own.
-
-    .venv/bin/python bench/alone.py [--quick] [--out FILE]
+"""vecdot.dot against numpy.dot on float64 buffers, each timed in blocks of its own.
 
 The interleaved rounds of micro.py shield every contender from drift, but they
 cannot be fair to two libraries that both use threads: after a call, OpenBLAS's
-worker keeps spinning on the other core for about 0.1 s (measured here: a
-process idle for 0.3 s after one numpy.dot burned 110 ms of CPU), so whichever
-contender runs next shares that core with it. A program calls one of them, not
-both in turn. So here each library gets blocks of its own: 0.2 s of warm-up
-calls (the other's spinning threads go to sleep, caches and clocks settle),
-then a timed block; vecdot and numpy alternate, and each figure is the median
-of the blocks' per-call times.
+worker keeps spinning on the other core for a while, so whichever contender runs
+next shares that core with it. A program calls one of them, not both in turn. So
+here each library gets blocks of its own: WARM_S of warm-up calls (the other's
+spinning threads go to sleep, caches and clocks settle), then a timed block of
+BLOCK_S; vecdot and numpy alternate, and each figure is the median of the blocks'
+per-call times.
 """
 
-import argparse
-import json
 import statistics
-import sys
 import time
 
 import numpy as np
@@ -63,21 +57,3 @@ def measure(sizes, rounds, log=print):
 
 def run(quick, log=print):
     return measure(SIZES[::2] if quick else SIZES, 3 if quick else 5, log)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default="-")
-    args = parser.parse_args(argv)
-    results = run(args.quick)
-    text = json.dumps(results, indent=1)
-    if args.out == "-":
-        print(text)
-    else:
-        with open(args.out, "w") as f:
-            f.write(text)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

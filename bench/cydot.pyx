@@ -1,7 +1,6 @@
+# The Cython contender: the dot product as a Python developer would write it in Cython.
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The Cython contender: the dot product as a Python developer would write it in Cython.
-
-Typed loops with bounds and wraparound checks off, built by bench/build.py with the same
+"""Typed loops with bounds and wraparound checks off, built by bench/build.py with the same
 -O3 as vecdot. One accumulator, as written by hand: the compiler may not reorder
 floating-point additions, so this loop does not vectorize (vecdot's 16 lanes do).
 """

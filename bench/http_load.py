@@ -92,13 +92,13 @@ def wrk(base_url, args, seconds):
     raise RuntimeError(f"wrk printed no result:\n{out}")
 
 
-def load(server, requests, names, rounds, seconds, log):
-    """Every endpoint in `names`, `rounds` times interleaved: req/s, p50 and p99 per endpoint."""
-    for name in names:
+def load(server, requests, rounds, seconds, log):
+    """Every endpoint, `rounds` times interleaved: req/s, latencies and server CPU per endpoint."""
+    for name in ENDPOINTS:
         check_answer(server.url, *requests[name])
-    runs = {name: [] for name in names}
+    runs = {name: [] for name in ENDPOINTS}
     rng = random.Random(0)
-    order = list(names)
+    order = list(ENDPOINTS)
     for r in range(rounds):
         rng.shuffle(order)
         for name in order:

@@ -4,18 +4,17 @@ Nanoseconds on a shared 2-core machine move with whatever else runs; instruction
 do not (the same binary and inputs give the same count). This counts, for each
 contender of the call-overhead target, the instructions one call costs: a run making
 CALLS calls minus a run making none, divided by CALLS. For vecdot it also lists where
-its instructions go, by function.
-
-    python bench/instructions.py   (prints JSON; needs valgrind)
+its instructions go, by function. Needs valgrind (scripts/bench-deps.sh installs it).
 """
 
-import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from timing import UNROLL
 
 OUT = Path(__file__).resolve().parent / "out"
 CALLS = 100_000
@@ -31,9 +30,8 @@ CASES = {
               "b = numpy.array([4.0, 5.0, 6.0])", "f(a, b)"),
 }
 
-# The call is written out ten times per loop iteration, as bench/timing.py does, so the
-# loop's own instructions are spread over ten calls.
-UNROLL = 10
+# The call is written out UNROLL times per loop iteration, as in the timings, so the
+# loop's own instructions are spread over that many calls.
 SCRIPT = """
 import sys
 sys.path.insert(0, {out!r})
@@ -95,7 +93,3 @@ def run():
             if name.startswith("vecdot"):
                 result[name]["top_functions"] = top_functions(base_file, full_file, CALLS)
     return result
-
-
-if __name__ == "__main__":
-    print(json.dumps(run(), indent=1))

@@ -2,11 +2,11 @@
 
 Runs in whichever interpreter starts it and times every contender it can import (numpy,
 the harness-built Cython, ctypes and _probe modules in bench/out/, math.sumprod on 3.12+),
-interleaved by bench/timing.py. bench/run.py runs it twice: in the project's .venv
-(Python 3.11, everything but sumprod) and in the image's Python 3.13 (sumprod against
-vecdot). Writes JSON; progress goes to stderr.
+interleaved by bench/timing.py. bench/run.py calls run() in the project's .venv
+(everything but sumprod), and runs this file in the image's Python 3.13 (sumprod against
+vecdot), which prints JSON; progress goes to stderr.
 
-    python bench/micro.py --out bench/out/micro.json [--quick] [--only a,b] [--max-n N]
+    python bench/micro.py [--quick] [--only a,b] [--max-n N] > micro.json
 """
 
 import argparse
@@ -222,7 +222,6 @@ def run(sizes, names, rounds, sample_ms, log):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="-", help="JSON file, or - for stdout")
     parser.add_argument("--quick", action="store_true", help="4 sizes, 3 rounds: a smoke run")
     parser.add_argument("--only", help="comma-separated contenders (default: all available)")
     parser.add_argument("--max-n", type=int, default=max(SIZES))
@@ -238,15 +237,8 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown contenders: {', '.join(sorted(unknown))}")
 
-    def log(message):
-        print(message, file=sys.stderr, flush=True)
-
-    result = run(sizes, names, rounds, args.sample_ms, log)
-    text = json.dumps(result, indent=1)
-    if args.out == "-":
-        print(text)
-    else:
-        Path(args.out).write_text(text)
+    result = run(sizes, names, rounds, args.sample_ms, lambda m: print(m, file=sys.stderr, flush=True))
+    print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The servers the HTTP benchmark loads, each started on a free loopback port and always stopped.
 
 - gunicorn(...): web/gunicorn.conf.py from the project's .venv, as `make serve` runs it
-  (Python 3.11, the host's vecdot build).
+  (the host's Python and vecdot build).
 - container(...): the image as docker-compose.yml runs it (the same limits and
   hardening, repeated here because Compose cannot pass the benchmark-only setting),
   with Debian's Python 3.13.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
-START_TIMEOUT = 60  # seconds; a healthy start takes about 2
+START_TIMEOUT = 60  # seconds; far beyond a normal start (docs/benchmarks.md, The image)
 
 
 @dataclass
@@ -33,7 +33,6 @@ class Server:
     seconds_to_http_ok: float = None  # first 200 from /healthz after the start command
     seconds_to_healthy: float = None  # the engine's health status (container only)
     _rss: object = field(default=None, repr=False)
-
     _pids: object = field(default=None, repr=False)
 
     def worker_rss_mb(self):

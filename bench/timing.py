@@ -6,10 +6,10 @@ and then B for ten would put that drift into the ratio A/B. Here each round time
 contender once, in a different order each round, so drift hits all of them alike, and
 the median over rounds drops the rounds that a burst of noise spoiled.
 
-Why unroll: the statement is repeated ten times inside the timing loop (as if written
-out by hand), so the `for` loop's own cost (~10 ns per iteration) is spread over ten
-calls. What remains in each figure is what a caller pays: loading the function and its
-arguments, the call, and the work. Names are bound as locals, as in real code.
+Why unroll: the statement is repeated UNROLL times inside the timing loop (as if
+written out by hand), so the `for` loop's own cost is spread over that many calls. What
+remains in each figure is what a caller pays: loading the function and its arguments,
+the call, and the work. Names are bound as locals, as in real code.
 """
 
 import gc

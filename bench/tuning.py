@@ -9,24 +9,15 @@
   bench/c/probe.c's dot_hold and dot_release (the same kernel, GIL held or released):
   alone, their difference is what releasing costs; from two Python threads at once,
   the ratio of their throughputs is what releasing buys.
-
-    python bench/tuning.py --out bench/out/tuning.json [--quick]
 """
 
-import argparse
-import json
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
+import numpy
 import timing
-from micro import OUT, load_ctypes_lib
-
-sys.path.insert(0, str(OUT))
-
-import numpy  # noqa: E402
+from micro import load_ctypes_lib  # also puts bench/out, where _probe is built, on sys.path
 
 # From two chunks (VD_CHUNK = 2**13 elements), the least that can be split, to 8M.
 THREAD_SIZES = sorted([2**k for k in range(14, 24)] + [3 * 2**14, 3 * 2**16])
@@ -118,20 +109,3 @@ def run(quick, log):
         "threads": thread_crossover(lib, thread_sizes, rounds, sample_ms, log),
         "gil": gil_release(_probe, gil_sizes, rounds, sample_ms, log),
     }
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="-")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    result = run(args.quick, lambda m: print(m, file=sys.stderr, flush=True))
-    text = json.dumps(result, indent=1)
-    if args.out == "-":
-        print(text)
-    else:
-        Path(args.out).write_text(text)
-
-
-if __name__ == "__main__":
-    main()

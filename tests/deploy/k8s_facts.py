@@ -52,7 +52,7 @@ def image():
 def image_tag():
     """The tag `make image` builds by default."""
     script = (REPO / "scripts" / "docker-build.sh").read_text()
-    return _one(r"^image=\$\{VECDOT_IMAGE:-([^}]+)\}$", script, "default image tag")
+    return _one(r'^build "\$\{VECDOT_IMAGE:-([^}]+)\}" \.$', script, "default image tag")
 
 
 @functools.cache

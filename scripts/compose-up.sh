@@ -53,7 +53,8 @@ for cid in "${cids[@]}"; do
         case ${state#* } in
             "running healthy") break ;;
             "running none") fail "${state%% *} has no healthcheck" ;;
-            "running unhealthy") fail "${state%% *} is unhealthy" ;;
+            # Unhealthy can pass: a replica busy under load misses a few checks.
+            # Only the time limit below is final.
             running\ *) ;;
             *) fail "${state%% *} is ${state#* }" ;;
         esac

@@ -157,8 +157,11 @@ def test_sigterm_under_load_lets_requests_in_flight_finish(image, request):
     assert exit_code == 0 and stopped < grace
     assert in_flight and all(o.ok for o in in_flight if o.start < term_at - 0.5)
     assert all(o.ok for o in settled)
-    # After SIGTERM, with no replica left, the proxy answers 503 (JSON), never wrongly.
-    assert all(o.ok or o.status == 503 for o in load.outcomes)
+    # Sent after SIGTERM, with no replica left: refused, never answered wrongly. The proxy
+    # answers 503, or 502 (or closes) for a body too large to replay that the stopping
+    # gunicorn closed its connection on.
+    refused = [o for o in load.outcomes if not o.ok]
+    assert all(o.status in (502, 503, None) for o in refused), refused[:3]
     assert "Traceback" not in logs(service.container)
 
 

@@ -5,6 +5,8 @@ bench/wrk/request.lua; its answer is checked against vecdot before any load, so 
 error page cannot pass for a fast dot product. Every wrk run is bounded (-d) and, like
 the in-process benchmark, the endpoints are interleaved: each round runs every endpoint
 once, in a shuffled order, so a burst of noise does not land on one endpoint only.
+Servers compared with each other (the proxy and the same image without it) are loaded
+in the same rounds, endpoint by endpoint.
 
 wrk runs one thread (-t1) with 32 connections: on 2 cores it shares the CPU with the
 server, the same for every endpoint, so the ratios between endpoints hold.
@@ -92,35 +94,56 @@ def wrk(base_url, args, seconds):
     raise RuntimeError(f"wrk printed no result:\n{out}")
 
 
-def load(server, requests, rounds, seconds, log):
-    """Every endpoint, `rounds` times interleaved: req/s, latencies and server CPU per endpoint."""
-    for name in ENDPOINTS:
-        check_answer(server.url, *requests[name])
-    runs = {name: [] for name in ENDPOINTS}
+def load(servers, requests, rounds, seconds, log):
+    """Every endpoint on every server, `rounds` times interleaved: {server name: {endpoint:
+    req/s, latencies, server CPU per request}}.
+
+    Within a round each endpoint runs on every server back to back, in a shuffled order, so
+    servers loaded together (the container, and the proxy in front of the same image) meet
+    the same machine and their ratios hold even when the machine's load drifts.
+    """
+    for server in servers:
+        for name in ENDPOINTS:
+            check_answer(server.url, *requests[name])
+    runs = {server.name: {name: [] for name in ENDPOINTS} for server in servers}
     rng = random.Random(0)
     order = list(ENDPOINTS)
     for r in range(rounds):
         rng.shuffle(order)
         for name in order:
-            cpu_before = server.cpu_seconds()
-            runs[name].append(wrk(server.url, requests[name][0], seconds))
-            last = runs[name][-1]
-            last["server_cpu_s"] = server.cpu_seconds() - cpu_before
-            log(f"    {server.name:<22} {ENDPOINTS[name][0]:<30} round {r + 1}/{rounds}: "
-                f"{last['requests'] / last['duration_us'] * 1e6:9.1f} req/s")
-    result = {}
-    for name, samples in runs.items():
-        errors = sum(sum(s["errors"].values()) for s in samples)
-        result[name] = {
-            "req_per_s": sum(s["requests"] for s in samples) / sum(s["duration_us"] for s in samples) * 1e6,
-            "p50_ms": statistics.median(s["p50_us"] for s in samples) / 1e3,
-            "p99_ms": statistics.median(s["p99_us"] for s in samples) / 1e3,
-            "requests": sum(s["requests"] for s in samples),
-            # The server's own CPU per request: far steadier than req/s on a shared machine.
-            "cpu_us": sum(s["server_cpu_s"] for s in samples) / max(1, sum(s["requests"] for s in samples)) * 1e6,
-            "errors": errors,
-        }
-    return result
+            for server in rng.sample(servers, len(servers)):
+                cpu_before = server.cpu_seconds()
+                last = wrk(server.url, requests[name][0], seconds)
+                last["server_cpu_s"] = {k: v - cpu_before[k] for k, v in server.cpu_seconds().items()}
+                runs[server.name][name].append(last)
+                log(f"    {server.name:<22} {ENDPOINTS[name][0]:<30} round {r + 1}/{rounds}: "
+                    f"{last['requests'] / last['duration_us'] * 1e6:9.1f} req/s")
+    return {server: {name: summary(samples) for name, samples in by_name.items()}
+            for server, by_name in runs.items()}
+
+
+def summary(samples):
+    """One endpoint's figures over its rounds, from wrk's JSON lines."""
+    requests = max(1, sum(s["requests"] for s in samples))
+    # The server's own CPU per request, program by program: far steadier than req/s on a shared machine.
+    cpu_us = {k: sum(s["server_cpu_s"][k] for s in samples) / requests * 1e6 for k in samples[0]["server_cpu_s"]}
+    return {
+        "req_per_s": sum(s["requests"] for s in samples) / sum(s["duration_us"] for s in samples) * 1e6,
+        "p50_ms": statistics.median(s["p50_us"] for s in samples) / 1e3,
+        "p99_ms": statistics.median(s["p99_us"] for s in samples) / 1e3,
+        "requests": sum(s["requests"] for s in samples),
+        "cpu_us": sum(cpu_us.values()),
+        "cpu_us_by_program": cpu_us,
+        "errors": sum(sum(s["errors"].values()) for s in samples),
+    }
+
+
+def proxy_cost(direct, proxied):
+    """{endpoint: (proxied/direct req/s, direct CPU µs/req, proxied CPU µs/req, HAProxy's part
+    of it)}: what the proxy costs, from two servers loaded in the same rounds."""
+    return {name: (proxied[name]["req_per_s"] / direct[name]["req_per_s"], direct[name]["cpu_us"],
+                   proxied[name]["cpu_us"], proxied[name]["cpu_us_by_program"].get("haproxy", 0.0))
+            for name in ENDPOINTS}
 
 
 def have_wrk():

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from http_load import ENDPOINTS
+from http_load import ENDPOINTS, proxy_cost
 from targets import ALONE_FROM
 
 BEGIN = "<!-- make bench writes from here to the end marker (bench/report.py); edit that, not this block -->"
@@ -80,7 +80,7 @@ def bandwidth_table(micro):
 def targets_section(results):
     rows = [[{True: "**PASS**", False: "**FAIL**", None: "n/a"}[r["passed"]], r["id"], r["target"],
              r["measured"]] for r in results["targets"]]
-    out = table(["", "#", "target (issue 5)", "measured in this run"], rows)
+    out = table(["", "#", "target (issue 5; 11: the proxy)", "measured in this run"], rows)
     if results.get("quick"):
         out = "> **A `--quick` run: few rounds, short loads. Not for quoting.**\n\n" + out
     for step, error in results.get("errors", {}).items():
@@ -193,7 +193,8 @@ def http_section(results):
            f"{setup.get('seconds')} s x {setup.get('rounds')} rounds each with the C extension, x 1 with "
            "the pure-Python backend (`bench/http_load.py`, `bench/servers.py`). \"CPU µs/req\" is the "
            "server's own CPU time over the requests wrk completed."]
-    for server in (s for s in http if not s.endswith("pure-Python")):
+    proxy = setup.get("proxy")
+    for server in (s for s in http if not s.endswith("pure-Python") and s != (proxy or {}).get("proxied")):
         c, pure = http[server], http.get(server + " pure-Python", {})
         rows = []
         for name, (label, _, _) in ENDPOINTS.items():
@@ -207,7 +208,27 @@ def http_section(results):
         out.append(f"**{server}** ({errors or 'no'} wrk errors)\n\n" + table(
             ["endpoint", "C req/s", "p50 ms", "p99 ms", "CPU µs/req", "pure-Python req/s", "p50 ms",
              "p99 ms", "CPU µs/req", "C gain (req/s)"], rows))
+    if proxy:
+        out.append(proxy_section(http[proxy["direct"]], http[proxy["proxied"]], proxy))
     return "\n\n".join(out)
+
+
+def proxy_section(direct, proxied, proxy):
+    """The proxy's cost: the Compose deployment against the same image run directly, same rounds."""
+    rows = [[ENDPOINTS[name][0], f"{direct[name]['req_per_s']:,.0f}", f"{proxied[name]['req_per_s']:,.0f}",
+             f"{share:.0%}", f"{direct_us:,.0f}", f"{proxied_us:,.0f}", f"{haproxy_us:,.0f}",
+             f"{direct[name]['p50_ms']:.1f} / {proxied[name]['p50_ms']:.1f}"]
+            for name, (share, direct_us, proxied_us, haproxy_us) in proxy_cost(direct, proxied).items()]
+    lifted = ", ".join(f"`{k}={v}`" for k, v in proxy["limits_lifted"].items())
+    errors = sum(r["errors"] for r in proxied.values())
+    return (f"**{proxy['proxied']}** ({errors or 'no'} wrk errors): docker-compose.yml started by "
+            f"scripts/compose-up.sh, the proxy and {proxy['replicas']} replica, loaded in the same rounds as "
+            f"the **{proxy['direct']}** above (the same image, its port published), endpoint by endpoint. "
+            f"CPU µs/req through the proxy is HAProxy's and gunicorn's together. The proxy's per-client "
+            f"limits were lifted for the one client wrk is: {lifted}.\n\n"
+            + table(["endpoint", f"{proxy['direct']} req/s", "through the proxy req/s", "share",
+                     f"{proxy['direct']} CPU µs/req", "through the proxy CPU µs/req", "of which HAProxy",
+                     "p50 ms direct / proxied"], rows))
 
 
 def wsgi_section(results):

@@ -1,4 +1,4 @@
-"""`make bench`: run the benchmarks, judge issue 5's targets, write the results and the report.
+"""`make bench`: run the benchmarks, judge the targets (issues 5 and 11), write the results and the report.
 
 Steps, in order (each prints its progress; the whole run takes several minutes):
   micro         every contender in process, this Python, n = 3 .. 1e7 (bench/micro.py)
@@ -6,9 +6,10 @@ Steps, in order (each prints its progress; the whole run takes several minutes):
   app           the web app's own cost in process: parsing per value, CPU per request (bench/app_cost.py)
   tuning        the measurements behind VD_MIN_PER_THREAD and GIL_RELEASE_MIN (bench/tuning.py)
   instructions  instructions per call at n=3 under callgrind (bench/instructions.py)
-  image         build the tree's image; rebuild it after a one-line C change (bench/image.py)
+  image         build the tree's images (service, proxy); rebuild after a one-line C change (bench/image.py)
   py313         sumprod and correct rounding in the image's Python 3.13 (micro.py, rounding.py)
-  http          wrk against gunicorn and the container, C and pure-Python backends (bench/http_load.py)
+  http          wrk against gunicorn and the container, C and pure-Python backends, and through
+                the proxy (Compose) beside the container (bench/http_load.py, bench/servers.py)
 The contenders are built first (bench/build.py). Then: PASS/FAIL per target (bench/targets.py),
 bench/out/results.json, and the generated block of the report (bench/report.py) with its plot.
 Only a full run rewrites docs/benchmarks.md; --quick or --steps write bench/out/benchmarks.md.
@@ -26,6 +27,8 @@ import platform
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -42,7 +45,7 @@ DOCKER_STEPS = {"image", "py313", "http"}
 # Contenders timed in the image's Python 3.13 (no numpy, Cython or compiler there).
 PY313_CONTENDERS = "py_zip,py_map,sumprod,vecdot_list,vecdot_list_acc,vecdot,vecdot_acc,noop"
 STARTS = 3  # container starts timed for time-to-healthy
-FALLBACK_IMAGE = "vecdot:latest"  # what `make image` builds
+FALLBACK_IMAGES = ("vecdot:latest", "vecdot-proxy:latest")  # what `make image` builds
 
 
 def log(message):
@@ -111,20 +114,36 @@ def step_py313(image, quick):
 
 
 def step_image(tree):
-    """The tree's image, or (when it does not build) the last one `make image` built, noted as such."""
+    """The tree's images (the service's and the proxy's), or (when they do not build) the
+    last ones `make image` built, noted as such: (results, service image, proxy image or None)."""
     import image as image_step
 
     try:
-        return {"image": image_step.measure(log, tree)}, image_step.IMAGE
+        return {"image": image_step.measure(log, tree)}, image_step.IMAGE, image_step.PROXY_IMAGE
     except Exception as exc:
-        if not image_step.exists(FALLBACK_IMAGE):
+        service, proxy = FALLBACK_IMAGES
+        if not image_step.exists(service):
             raise
-        fallback = {**image_step.describe(FALLBACK_IMAGE), "why": f"{type(exc).__name__}: {exc}"[-3000:]}
-        log(f"== {fallback['why']}\n== measuring {FALLBACK_IMAGE} instead (built {fallback['created']})")
-        return {"image_fallback": fallback}, FALLBACK_IMAGE
+        fallback = {**image_step.describe(service), "why": f"{type(exc).__name__}: {exc}"[-3000:]}
+        log(f"== {fallback['why']}\n== measuring {service} instead (built {fallback['created']})")
+        return {"image_fallback": fallback}, service, proxy if image_step.exists(proxy) else None
 
 
-def step_http(image, quick):
+def http_groups(image, proxy_image):
+    """The servers, in groups loaded together: [(pure-Python backend?, [functions that start one])]."""
+    import servers
+
+    groups = [(False, [servers.gunicorn]), (True, [partial(servers.gunicorn, pure_python=True)])]
+    if image:
+        # The proxy's cost: the Compose deployment (the proxy and one replica) against the
+        # same image run directly, port published as the proxy's is, in the same rounds.
+        proxied = [partial(servers.proxied, image, proxy_image)] if proxy_image else []
+        groups += [(False, [partial(servers.container, image), *proxied]),
+                   (True, [partial(servers.container, image, pure_python=True)])]
+    return groups
+
+
+def step_http(image, proxy_image, quick):
     import http_load
     import servers
 
@@ -133,20 +152,27 @@ def step_http(image, quick):
     requests = http_load.write_requests()
     setup = {"connections": http_load.CONNECTIONS, "rounds": 1 if quick else 2, "seconds": 2 if quick else 4}
     results, rss, startup = {}, {}, {"seconds_to_healthy": [], "seconds_to_http_ok": []}
-    kinds = ["gunicorn"] + (["container"] if image else [])
-    for kind in kinds:
-        for pure in (False, True):
-            start = servers.gunicorn(pure) if kind == "gunicorn" else servers.container(image, pure)
-            with start as server:
+    for pure, starts in http_groups(image, proxy_image):
+        with ExitStack() as stack:
+            group = [stack.enter_context(start()) for start in starts]
+            for server in group:
                 log(f"  {server.name} on {server.url} (answered /healthz after {server.seconds_to_http_ok:.2f} s)")
-                time.sleep(1)  # every worker booted, not only the one that answered /healthz
-                idle = server.worker_rss_mb()
-                # The pure-Python backend is the comparison, not the product: one round.
-                results[server.name] = http_load.load(server, requests, 1 if pure else setup["rounds"],
-                                                      setup["seconds"], log)
-                if not pure:
-                    rss[server.name] = {"idle_mb": sorted(idle.values()),
-                                        "after_load_mb": sorted(server.worker_rss_mb().values())}
+            time.sleep(1)  # every worker booted, not only the one that answered /healthz
+            idle = {server.name: server.worker_rss_mb() for server in group}
+            # The pure-Python backend is the comparison, not the product: one round.
+            results.update(http_load.load(group, requests, 1 if pure else setup["rounds"], setup["seconds"], log))
+            if not pure:
+                rss.update({server.name: {"idle_mb": sorted(idle[server.name].values()),
+                                          "after_load_mb": sorted(server.worker_rss_mb().values())}
+                            for server in group})
+            if len(group) == 2:
+                direct, proxied = (server.name for server in group)
+                setup["proxy"] = {"direct": direct, "proxied": proxied, "replicas": 1,
+                                  "limits_lifted": servers.PROXY_LIMITS_LIFTED}
+                cost = http_load.proxy_cost(results[direct], results[proxied])
+                for name, (share, direct_us, proxied_us, haproxy_us) in cost.items():
+                    log(f"  {proxied} / {direct}, {http_load.ENDPOINTS[name][0]:<30} req/s {share:4.0%}; "
+                        f"CPU µs/req {proxied_us:6,.0f} (HAProxy {haproxy_us:5,.0f}) vs {direct_us:6,.0f}")
     starts = 0 if image is None else 1 if quick else STARTS
     for i in range(starts):
         with servers.container(image) as server:
@@ -179,7 +205,7 @@ def main(argv=None):
     results = {"machine": machine(), "load_before": os.getloadavg(), "quick": args.quick,
                "command": "make bench" if full else f"bench/run.py {' '.join(argv or sys.argv[1:])}",
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    image = None
+    image = proxy_image = None
 
     def attempt(name, fn):
         """Run one step and merge what it returns; a failure is recorded and the other steps still run."""
@@ -218,17 +244,17 @@ def main(argv=None):
         log("== no Docker here: skipping the image, Python 3.13 and container steps")
     elif DOCKER_STEPS & set(steps):
         def image_step():
-            nonlocal image
-            found, image = step_image(args.image_tree)
+            nonlocal image, proxy_image
+            found, image, proxy_image = step_image(args.image_tree)
             return found
 
         attempt("image", image_step)
         if image and "py313" in steps:
             attempt("py313", lambda: step_py313(image, quick))
     if "http" in steps:
-        attempt("http", lambda: step_http(image, quick))
-    if image and image != FALLBACK_IMAGE:
-        subprocess.run(["docker", "image", "rm", image], capture_output=True)
+        attempt("http", lambda: step_http(image, proxy_image, quick))
+    for tag in {image, proxy_image} - {None, *FALLBACK_IMAGES}:  # the image step's own tags only
+        subprocess.run(["docker", "image", "rm", tag], capture_output=True)
 
     results["load_after"] = os.getloadavg()
     results["seconds"] = time.monotonic() - started

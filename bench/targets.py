@@ -1,4 +1,4 @@
-"""Issue 5's targets, judged from one run's results: PASS or FAIL with the measured ratio.
+"""Issue 5's targets and issue 11's proxy target, judged from one run's results: PASS or FAIL with the ratio.
 
 Each check returns rows of {id, target, measured, passed}; a row whose inputs were not
 measured in this run (no Docker, a skipped step) says so and counts as neither. Why a
@@ -6,6 +6,9 @@ target fails is written by hand in docs/benchmarks.md, under "What the numbers s
 """
 
 BIG_N = "10000000"
+# Issue 11: small requests through the proxy keep at least this share of the req/s of the
+# same image run directly, on a 2-core machine.
+PROXY_MIN_SHARE = 0.8
 
 
 def _row(tid, target, measured, passed):
@@ -127,10 +130,12 @@ def target5(micro, micro313, rounding):
     return rows
 
 
-def target6(http):
+def target6(http, setup):
+    """Issue 5's ratios for each server the service runs in; the proxy in front of it has target 11."""
     rows = []
+    proxied = (setup or {}).get("proxy", {}).get("proxied")
     for server, result in (http or {}).items():
-        if server.endswith("pure-Python") or "get_root" not in result:
+        if server.endswith("pure-Python") or server == proxied or "get_root" not in result:
             continue
         root = result["get_root"]["req_per_s"]
 
@@ -185,6 +190,29 @@ def target7(image, startup):
     return rows
 
 
+def target11(http, setup):
+    """The proxy's cost: the Compose deployment (the proxy, one replica) against the same image
+    run directly with its port published, as the proxy's is, loaded in the same rounds."""
+    pair = (setup or {}).get("proxy")
+    t = (f"through the proxy (Compose, 1 replica): {{}} >= {PROXY_MIN_SHARE:.0%} of the req/s of the same "
+         "image run directly, its port published")
+    if not pair:
+        return [_missing("11", t.format("small requests"), "Docker and Compose")]
+    direct, proxied = http[pair["direct"]], http[pair["proxied"]]
+    rows = []
+    for tid, name, label in (("11a", "get_root", "GET /"), ("11b", "get_dot_3", "GET /dot 3 values")):
+        d, p = direct[name], proxied[name]
+        share = p["req_per_s"] / d["req_per_s"]
+        measured = (f"{share:.0%} ({p['req_per_s']:,.0f} vs {d['req_per_s']:,.0f} req/s); CPU per request "
+                    f"{p['cpu_us']:,.0f} µs (HAProxy {p['cpu_us_by_program'].get('haproxy', 0):,.0f}) "
+                    f"vs {d['cpu_us']:,.0f} µs = {p['cpu_us'] / d['cpu_us']:.2f}x")
+        if p["errors"] or d["errors"]:  # a fast error page is no request served
+            measured += f"; wrk errors: {p['errors']} through the proxy, {d['errors']} direct"
+        rows.append(_row(tid, t.format(label), measured,
+                         share >= PROXY_MIN_SHARE and not p["errors"] and not d["errors"]))
+    return rows
+
+
 def evaluate(results):
     micro = results.get("micro")
     rows = []
@@ -192,8 +220,9 @@ def evaluate(results):
         rows += target1(micro, results.get("alone")) + target2(micro) + target3(micro)
         rows += target4(micro, results.get("instructions"))
     rows += target5(micro or {"sizes": {}}, results.get("micro313"), results.get("rounding"))
-    rows += target6(results.get("http")) + target6_in_process(results.get("wsgi"))
+    rows += target6(results.get("http"), results.get("http_setup")) + target6_in_process(results.get("wsgi"))
     rows += target7(results.get("image"), results.get("startup"))
+    rows += target11(results.get("http"), results.get("http_setup"))
     return rows
 
 

@@ -83,7 +83,7 @@ def test_metadata_names_the_licence_the_python_floor_and_a_markdown_readme(dist)
 
 
 def test_readme_has_no_relative_link_that_would_break_on_the_index_page():
-    # An index shows the readme away from the repository: ](docs/x.md) would lead nowhere.
+    # An index shows the readme away from the repository: a link ](../README.md) leads nowhere.
     text = (REPO / "lib/README.md").read_text()
     links = [part.split(")")[0] for part in text.split("](")[1:]]
     assert all(link.startswith("https://") for link in links), links

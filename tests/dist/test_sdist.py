@@ -34,7 +34,7 @@ def sdist_files(dist):
 def pkg_info(dist):
     with tarfile.open(dist.sdist) as archive:
         top = dist.sdist.name.removesuffix(".tar.gz")
-        return email.message_from_bytes(archive.extractfile(f"{top}/PKG-INFO").read())
+        return email.message_from_string(archive.extractfile(f"{top}/PKG-INFO").read().decode())
 
 
 def version_in_source():

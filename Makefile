@@ -20,7 +20,7 @@ CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lib lint test test-deploy test-c test-fuzz test-lib test-web test-e2e serve image up rollout down logs \
-	bench fuzz test-asan test-valgrind soak clean
+	bench fuzz test-asan test-valgrind soak clean venv-dist dist wheels test-dist
 
 FUZZ_SECONDS ?= 600
 SOAK_SECONDS ?= 300
@@ -45,7 +45,7 @@ lib: $(VENV)/.ready ## build and install the extension into .venv (pip install .
 	rm -rf lib/build
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./lib
 
-test: lint test-deploy test-c test-fuzz test-lib test-web test-e2e ## run every test (linters, manifests, C, fuzz, library, web, container)
+test: lint test-deploy test-c test-fuzz test-lib test-dist test-web test-e2e ## run every test (linters, manifests, C, fuzz, library, packaging, web, containers)
 
 # Every file a linter understands, found by git so that a new file is linted too.
 SHELL_FILES := $(shell git ls-files '*.sh') .ci/run
@@ -103,6 +103,30 @@ test-fuzz: ## replay the fuzz seeds, then fuzz the C parser and kernels for 25 s
 test-lib: lib ## the library tests (pytest tests/lib)
 	@echo "== library tests"
 	$(PY) -m pytest tests/lib
+
+# The packaging tools (requirements-dist.txt), added to .venv for the targets below.
+$(VENV)/.dist-ready: $(VENV)/.ready requirements-dist.txt
+	$(PY) -m pip install --quiet --progress-bar off -r requirements-dist.txt
+	@touch $@
+
+venv-dist: $(VENV)/.dist-ready ## add the packaging tools (build, cibuildwheel, auditwheel...) to .venv
+
+dist: $(VENV)/.dist-ready ## the sdist, the abi3 wheel and this Python's full-API wheel in build/dist
+	rm -rf build/dist
+	$(PY) -m build --outdir build/dist lib
+	VECDOT_FULL_API=1 $(PY) -m pip wheel --no-deps --no-cache-dir --wheel-dir build/dist build/dist/vecdot-*.tar.gz
+
+# What .github/workflows/wheels.yml runs on its Linux runners, both builds (the
+# full one deselects the abi3-only test, as tests/dist/suites.py explains).
+# Needs Docker and the manylinux and musllinux images.
+wheels: $(VENV)/.dist-ready ## the Linux wheel matrix with cibuildwheel in build/wheelhouse (Docker)
+	VECDOT_FULL_API=0 $(VENV)/bin/cibuildwheel --platform linux --output-dir build/wheelhouse lib
+	VECDOT_FULL_API=1 PYTEST_ADDOPTS="--deselect tests/lib/test_extension.py::test_built_for_the_limited_api" \
+		$(VENV)/bin/cibuildwheel --platform linux --output-dir build/wheelhouse lib
+
+test-dist: $(VENV)/.dist-ready ## the sdist and both wheels: contents, audits, tests on every CPython here, CI config
+	@echo "== distribution tests"
+	$(PY) -m pytest tests/dist
 
 test-web: lib ## the web app tests, including a real gunicorn (pytest tests/web)
 	@echo "== web tests"

@@ -1,5 +1,7 @@
 """Build vecdot._vecdot: C11 against the limited API, one abi3 wheel for 3.11+.
 
+VECDOT_FULL_API=1 builds the same sources against the full C API instead: a
+wheel for one CPython (cp313-cp313, ...), faster on lists (docs/building.md).
 The metadata lives in pyproject.toml; this file only describes the extension,
 which pyproject.toml cannot.
 """
@@ -48,8 +50,10 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-# VECDOT_FULL_API=1 builds against the full C API (a cp3XX wheel, not abi3),
-# only so bench/ can measure what the limited API costs.
+# The one switch between the two builds. The abi3 wheel is the portable floor
+# (`pip install ./lib`, any CPython from 3.11); where the CPython is known (the
+# release's version-specific wheels, the image), the full API reads list items
+# and floats without a function call each (c/py_vectors.c; bench/limited_api.py).
 FULL_API = os.environ.get("VECDOT_FULL_API") == "1"
 
 setup(

@@ -19,7 +19,7 @@ KERNEL_SRC := lib/c/dot.c lib/c/pool.c lib/c/exact.c lib/c/superacc.c lib/c/pars
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lib lint test test-deploy test-c test-fuzz test-lib test-web test-e2e serve image up rollout down logs \
+.PHONY: help venv lib lint test test-deploy test-c test-fuzz test-lib test-web test-e2e serve image up rollout swarm-up swarm-down down logs \
 	bench fuzz test-asan test-valgrind soak clean venv-dist dist wheels test-dist
 
 FUZZ_SECONDS ?= 600
@@ -142,13 +142,21 @@ serve: lib ## run the service locally with gunicorn on port 8000 (no Docker)
 image: ## build the images vecdot:latest and vecdot-proxy:latest (base image first if missing)
 	scripts/docker-build.sh
 
-REPLICAS ?= 1
+# Service replicas for `make up` (default 1) and `make swarm-up` (default 2); the
+# scripts hold the defaults.
+REPLICAS ?=
 
 up: image ## build, start the proxy and REPLICAS (default 1) service containers, wait until healthy
 	REPLICAS=$(REPLICAS) scripts/compose-up.sh
 
 rollout: ## replace every running replica with one from the current image, one at a time, under load
 	scripts/compose-rollout.sh
+
+swarm-up: image ## deploy the stack on Docker Swarm with REPLICAS (default 2), wait until healthy
+	REPLICAS=$(REPLICAS) scripts/swarm.sh up
+
+swarm-down: ## remove the Swarm stack; leave the swarm if swarm-up created it
+	scripts/swarm.sh down
 
 down: ## stop the proxy and the service
 	$(COMPOSE) down

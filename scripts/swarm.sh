@@ -34,7 +34,7 @@ up() {
     if [[ $(node_state) != active ]]; then
         say "initialising a single-node swarm (advertised on 127.0.0.1)"
         docker swarm init --advertise-addr 127.0.0.1 >/dev/null
-        docker node update --label-add "$label=$stack" self >/dev/null
+        docker node update --label-add "$label=$stack" "$(docker info -f "{{.Swarm.NodeID}}")" >/dev/null
     fi
     say "deploying stack $stack: the proxy and $REPLICAS replica(s)"
     docker stack deploy --resolve-image never --prune -c deploy/swarm/stack.yml "$stack" >/dev/null

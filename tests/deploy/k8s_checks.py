@@ -66,7 +66,7 @@ def check_labels(m):
             if not labels.get(f"app.kubernetes.io/{label}"):
                 yield f"labels: {kind} has no app.kubernetes.io/{label}"
         if labels.get("app.kubernetes.io/version", version()) != version():
-            yield f"labels: {kind} says version {labels['app.kubernetes.io/version']}, lib/pyproject.toml {version()}"
+            yield f"labels: {kind} says version {labels['app.kubernetes.io/version']}, vecdot {version()}"
     if len({tuple(sorted(labels.items())) for labels in objects.values()}) > 1:
         yield "labels: the objects do not all carry the same labels"
 

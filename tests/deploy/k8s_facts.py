@@ -5,7 +5,7 @@ number is copied by hand into a test: the user, port, health path and command fr
 Dockerfile's runtime stage, the image tag from scripts/docker-build.sh (what `make image`
 builds), gunicorn's settings by evaluating web/gunicorn.conf.py under a container's
 environment, the app's limits from web/vecdot_web/settings.py, its routes from the
-blueprints' decorators, and the version from lib/pyproject.toml.
+blueprints' decorators, and the version from lib/vecdot/__init__.py.
 """
 
 import functools
@@ -17,7 +17,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,8 +56,9 @@ def image_tag():
 
 @functools.cache
 def version():
-    with open(REPO / "lib" / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["project"]["version"]
+    """vecdot.__version__, the one place lib/pyproject.toml reads the version from."""
+    text = (REPO / "lib" / "vecdot" / "__init__.py").read_text()
+    return _one(r'^__version__ = "([^"]+)"$', text, "__version__")
 
 
 @functools.cache

@@ -37,6 +37,12 @@ def _load_settings():
 
 DEFAULTS = _load_settings().DEFAULTS
 
+# An empty VECDOT_* variable counts as unset, as an empty GUNICORN_* one does (_int_env):
+# a Swarm stack file passes a variable its user did not set on as empty, and the app
+# (Flask's from_prefixed_env) would take "" for a value. The workers inherit this.
+for _name in [k for k, v in os.environ.items() if k.startswith("VECDOT_") and v == ""]:
+    del os.environ[_name]
+
 
 def _int_env(name, default):
     value = os.environ.get(name)

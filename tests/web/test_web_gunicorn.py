@@ -140,3 +140,12 @@ def test_config_reads_the_environment(monkeypatch):
     assert config["workers"] == 3
     assert config["limit_request_line"] > 100000
     assert os.environ["VECDOT_NUM_THREADS"] == "4"
+
+
+def test_an_empty_vecdot_variable_counts_as_unset(tmp_path):
+    # As a Swarm stack file passes a setting its user left unset (deploy/swarm/stack.yml).
+    server = gunicorn_process.start(tmp_path, VECDOT_MAX_BODY_BYTES="")
+    try:
+        assert gunicorn_process.request(server.port, "GET", "/dot?a=1&b=2")[0] == 200
+    finally:
+        server.stop()

@@ -134,6 +134,8 @@ def dot_requests(container):
 
 
 def test_scaling_up_and_down_under_load_fails_nothing(stack):
+    # Two tasks, as deployed (a task replaced by the test before may still be starting).
+    assert wait_until(lambda: len(stack.tasks()) == 2, timeout=120, interval=0.5) is not None
     with Load(stack.port, CONCURRENCY, MIX) as load:
         time.sleep(2)
         before = set(stack.tasks())

@@ -66,7 +66,10 @@ class Runner:
         self.futures = {}
 
     def start(self, case):
-        if case.python is not None and case not in self.futures:
+        # Nothing to run without an interpreter, or on a free-threaded one (no abi3 there).
+        if case.python is None or case.python.free_threaded:
+            return
+        if case not in self.futures:
             self.futures[case] = self.pool.submit(self._run, case)
 
     def result(self, case):
@@ -117,5 +120,5 @@ class Runner:
     def _finish(self, case, start, outcome):
         outcome.seconds = time.monotonic() - start
         self.report.append(f"{case.python} {case.build}: {outcome.module or '-'}: "
-                             f"{outcome.summary} ({outcome.seconds:.0f} s with setup)")
+                           f"{outcome.summary} ({outcome.seconds:.0f} s with setup)")
         return outcome

@@ -39,7 +39,7 @@ class Python:
 
 
 def _candidates():
-    names = re.compile(r"python3(\.\d+)?")
+    names = re.compile(r"python3(\.\d+t?)?")  # python3.14t: free-threaded
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         # pyenv's shims run whichever version is selected; its builds are listed below.
         if not directory or directory.endswith(os.sep + "shims") or not os.path.isdir(directory):

@@ -8,6 +8,7 @@ its compiled module) is not importable, so the tests import the installed wheel.
 
 import re
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,7 +66,10 @@ class Runner:
         self.futures = {}
 
     def start(self, case):
-        if case.python is not None and case not in self.futures:
+        # Nothing to run without an interpreter, or on a free-threaded one (no abi3 there).
+        if case.python is None or case.python.free_threaded:
+            return
+        if case not in self.futures:
             self.futures[case] = self.pool.submit(self._run, case)
 
     def result(self, case):
@@ -83,14 +87,15 @@ class Runner:
         start = time.monotonic()
         venv = self.root / str(case)
         python = venv / "bin" / "python"
-        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        # .venv's pip installs into the new environment: no pip of its own to set up.
+        pip = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--disable-pip-version-check"]
         if case.build == "abi3":
             wheel = [*pip, "--no-deps", self.dist.abi3]
         else:
             # Both wheels on offer: pip must choose the version-specific one itself.
             wheel = [*pip, "--no-deps", "--no-index", "--find-links", self.dist.directory, "vecdot"]
         steps = [
-            [case.python.executable, "-m", "venv", venv],
+            [case.python.executable, "-m", "venv", "--without-pip", venv],
             [*pip, "-c", self.constraints, *self.requires],
             wheel,
         ]
@@ -115,5 +120,5 @@ class Runner:
     def _finish(self, case, start, outcome):
         outcome.seconds = time.monotonic() - start
         self.report.append(f"{case.python} {case.build}: {outcome.module or '-'}: "
-                             f"{outcome.summary} ({outcome.seconds:.0f} s with setup)")
+                           f"{outcome.summary} ({outcome.seconds:.0f} s with setup)")
         return outcome

@@ -165,7 +165,7 @@ def step_http(image, proxy_image, quick):
                 rss.update({server.name: {"idle_mb": sorted(idle[server.name].values()),
                                           "after_load_mb": sorted(server.worker_rss_mb().values())}
                             for server in group})
-            if len(group) == 2:
+            if len(group) == 2:  # the container and the proxy in front of it (http_groups)
                 direct, proxied = (server.name for server in group)
                 setup["proxy"] = {"direct": direct, "proxied": proxied, "replicas": 1,
                                   "limits_lifted": servers.PROXY_LIMITS_LIFTED}

@@ -12,7 +12,7 @@
 gunicorn and container take pure_python=True for VECDOT_PURE_PYTHON, the benchmark-only
 switch that swaps the C extension for vecdot._native (web/vecdot_web/settings.py). Each
 yields a Server with its base URL, how long it took to answer /healthz, its per-worker
-RSS and the CPU time of its processes (gunicorn's, and HAProxy's behind the proxy).
+RSS and the CPU time of its processes (gunicorn's; through the proxy, HAProxy's too).
 """
 
 import os
@@ -35,7 +35,7 @@ COMPOSE_TIMEOUT = 180  # seconds for one Compose command: starting two container
 # in deploy/proxy/haproxy.cfg). The per-address budgets exist against one client taking
 # the service, and wrk on loopback is exactly one client. Every wrk connection waits for
 # the large-body slot (one per replica: kept, it is how the service runs), and the default
-# cap on that queue would answer 429 to most of them.
+# cap on that queue (16) would answer 429 to the rest.
 PROXY_LIMITS_LIFTED = {
     "VECDOT_CLIENT_REQUESTS_PER_10S": "1000000000",
     "VECDOT_CLIENT_CONNECTIONS": "100000",

@@ -56,12 +56,22 @@ def _cpu_limit():
     but gets 2 cores' worth of time; 64 workers would share that and multiply the memory.
     """
     cores = len(os.sched_getaffinity(0))
+
+    def read(path):
+        with open(path) as f:
+            return f.read().split()
+
     try:
-        with open("/sys/fs/cgroup/cpu.max") as f:  # cgroup v2: "<quota> <period>" or "max <period>"
-            quota, period = f.read().split()
-    except (OSError, ValueError):
+        quota, period = read("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
+    except OSError:
+        try:  # cgroup v1: the quota is -1 when there is none
+            (quota,) = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+            (period,) = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+        except OSError:
+            return cores
+    if quota in ("max", "-1"):
         return cores
-    return cores if quota == "max" else max(1, min(cores, math.ceil(int(quota) / int(period))))
+    return max(1, min(cores, math.ceil(int(quota) / int(period))))
 
 
 def _attached_networks():

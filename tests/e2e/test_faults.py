@@ -221,6 +221,22 @@ def test_a_request_past_the_worker_timeout_is_an_error_not_a_hang(image, request
     assert wait_until(lambda: status_of(port, "/healthz") == 200, timeout=10) is not None
 
 
+# ---- sizing -----------------------------------------------------------------------------------
+
+
+def test_workers_follow_the_containers_cpu_limit(image, request):
+    # One CPU's worth of quota on a machine with more cores: one worker, not one per core.
+    name = f"vecdot-e2e-cpus-{os.getpid()}"
+    request.addfinalizer(lambda: run(["docker", "rm", "-f", name], timeout=60, check=False))
+    run(["docker", "run", "-d", "--name", name, "--cpus", "1", "--read-only", "--tmpfs", "/tmp", image],
+        timeout=60)
+    assert wait_until(lambda: len(gunicorn(name)[1]) >= 1, timeout=30, interval=0.25) is not None
+    time.sleep(1)  # every worker the master was going to start has started
+    cores = int(run(["nproc"], timeout=10).stdout)
+    print(f"e2e faults: --cpus 1 on {cores} cores: {len(gunicorn(name)[1])} gunicorn worker(s)")
+    assert len(gunicorn(name)[1]) == 1
+
+
 # ---- the whole server dies ----------------------------------------------------------------
 
 

@@ -194,3 +194,13 @@ def seconds_to_healthy(container):
 def service(image, request):
     """A running service, shared by the tests of one module."""
     return start_service(image, request)
+
+
+def dot_requests(container):
+    """GET /dot requests one service container answered, summed over its workers: its
+    /metrics, read from inside, as Prometheus would on the internal network."""
+    text = run(["docker", "exec", container, "python", "-c",
+                "import urllib.request; print(urllib.request.urlopen("
+                "'http://127.0.0.1:8000/metrics', timeout=10).read().decode())"], timeout=30).stdout
+    pattern = r'^vecdot_http_requests_total\{[^}]*route="/dot"[^}]*\} ([0-9.e+]+)$'
+    return sum(float(v) for v in re.findall(pattern, text, re.M))

@@ -139,6 +139,16 @@ class Load:
         times = sorted(o.end - o.start for o in self.outcomes)
         return times[min(len(times) - 1, int(quantile * len(times)))] if times else 0.0
 
+    def slowest_around(self, moment, window=2.0):
+        """The longest request in flight at `moment` or begun within `window` s after it:
+        how long a fault injected then kept a client waiting (its failover time)."""
+        return max((o.end - o.start for o in self.outcomes
+                    if o.start <= moment + window and o.end >= moment), default=0.0)
+
+    def summary(self):
+        return (f"{len(self.outcomes)} requests, {len(self.failures())} failed, statuses "
+                f"{self.statuses()}, p99 {self.latency(0.99) * 1000:.0f} ms")
+
 
 def binary(a, b):
     """POST /dot's octet-stream body: a then b as little-endian float64."""

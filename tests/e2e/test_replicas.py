@@ -8,11 +8,10 @@ every client here shares the host's address, and these tests are about faults, n
 limits (tests/e2e/test_proxy.py and test_abuse.py test the limits).
 """
 
-import re
 import time
 
 import pytest
-from conftest import REPO, inspect, run, start_service
+from conftest import REPO, dot_requests, inspect, run, start_service
 from loadgen import Kind, Load
 
 pytestmark = pytest.mark.timeout(1800)  # the first test also waits for the image build
@@ -31,20 +30,8 @@ def port_of(service):
     return int(service.url.rsplit(":", 1)[1])
 
 
-def dot_requests(container):
-    """GET /dot requests this replica answered, summed over its workers, from its /metrics."""
-    text = run(["docker", "exec", container, "python", "-c",
-                "import urllib.request; print(urllib.request.urlopen("
-                "'http://127.0.0.1:8000/metrics', timeout=10).read().decode())"], timeout=30).stdout
-    pattern = r'^vecdot_http_requests_total\{[^}]*route="/dot"[^}]*\} ([0-9.e+]+)$'
-    return sum(float(v) for v in re.findall(pattern, text, re.M))
-
-
 def report(name, load, extra=""):
-    slowest = max((o.end - o.start for o in load.outcomes), default=0.0)
-    print(f"e2e replicas: {name}: {len(load.outcomes)} requests, {len(load.failures())} failed, "
-          f"statuses {load.statuses()}, p99 {load.latency(0.99) * 1000:.0f} ms, "
-          f"slowest {slowest * 1000:.0f} ms{extra}")
+    print(f"e2e replicas: {name}: {load.summary()}{extra}")
 
 
 def test_every_replica_gets_traffic_and_the_metrics_add_up_exactly(image, request):
@@ -89,8 +76,7 @@ def test_a_killed_replica_costs_no_request(image, request):
         killed_at = time.monotonic()
         run(["docker", "kill", victim], timeout=30)
         time.sleep(5)
-    around = [o for o in load.outcomes if o.start <= killed_at + 2 and o.end >= killed_at]
-    failover = max((o.end - o.start for o in around), default=0.0)
+    failover = load.slowest_around(killed_at)
     report("docker kill of 1 of 3 replicas", load, f"; slowest request around the kill "
            f"(the failover latency) {failover * 1000:.0f} ms")
     assert not load.failures()

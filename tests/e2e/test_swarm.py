@@ -9,12 +9,11 @@ fail, which also leaves the swarm when `up` created it. Every wait is bounded.
 
 import json
 import os
-import re
 import subprocess
 import time
 
 import pytest
-from conftest import REPO, free_port, run
+from conftest import REPO, dot_requests, free_port, run
 from loadgen import Kind, Load, wait_until
 
 pytestmark = pytest.mark.timeout(1800)  # the first test also waits for the image build
@@ -71,8 +70,7 @@ def stack(image, request):
 
 
 def report(name, load, extra=""):
-    print(f"e2e swarm: {name}: {len(load.outcomes)} requests, {len(load.failures())} failed, "
-          f"statuses {load.statuses()}, p99 {load.latency(0.99) * 1000:.0f} ms{extra}")
+    print(f"e2e swarm: {name}: {load.summary()}{extra}")
 
 
 def test_a_rolling_update_under_load_fails_nothing(stack):
@@ -118,19 +116,12 @@ def test_a_killed_task_costs_no_request_and_is_replaced(stack):
         replaced = wait_until(lambda: len(stack.tasks()) == 2 and victim not in stack.tasks(),
                               timeout=120, interval=0.5)
         time.sleep(2)
-    around = [o for o in load.outcomes if o.start <= killed_at + 2 and o.end >= killed_at]
-    failover = max((o.end - o.start for o in around), default=0.0)
+    failover = load.slowest_around(killed_at)
     report("a task killed", load, f"; replaced after {replaced} s; failover {failover * 1000:.0f} ms")
     assert not load.failures(), load.failures()[:3]
     assert replaced is not None
 
 
-def dot_requests(container):
-    text = run(["docker", "exec", container, "python", "-c",
-                "import urllib.request; print(urllib.request.urlopen("
-                "'http://127.0.0.1:8000/metrics', timeout=10).read().decode())"], timeout=30).stdout
-    pattern = r'^vecdot_http_requests_total\{[^}]*route="/dot"[^}]*\} ([0-9.e+]+)$'
-    return sum(float(v) for v in re.findall(pattern, text, re.M))
 
 
 def test_scaling_up_and_down_under_load_fails_nothing(stack):

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 
 from gunicorn import util
-from gunicorn.http import message
+from gunicorn.http import message, wsgi
 from gunicorn.workers import gthread
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -191,7 +191,7 @@ def on_exit(server):
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
-# --- Three adjustments gunicorn has no setting for ------------------------------------
+# --- Four adjustments gunicorn has no setting for -------------------------------------
 # 1. gunicorn's HTTP parser silently caps limit_request_line at 8190 bytes unless it is
 #    0 (unlimited, which lets one client make a worker buffer an endless line). GET /dot
 #    with a thousand values needs more, so raise the cap to the finite limit above.
@@ -219,3 +219,36 @@ util.write_error = _write_json_error
 #    0.1 s costs nobody anything and frees the thread 50 times sooner. (The same constant
 #    bounds draining an unread body before keep-alive; past it the connection closes.)
 gthread.DEFAULT_WORKER_DATA_TIMEOUT = 0.1
+
+
+# 4. gunicorn writes a response's head and its first body bytes in two calls. A worker
+#    killed between them (a crash, the OOM killer) leaves the front proxy holding a head
+#    with no body: the response has begun, so the proxy cannot replay the request
+#    elsewhere and the client gets a truncated answer. Collected and sent in one call,
+#    a response is either wholly on its way or not begun, which the proxy can retry.
+class _Collect:
+    """Stands in for the socket during a response's first write, keeping what is sent."""
+
+    def __init__(self):
+        self.parts = []
+
+    def sendall(self, data):
+        self.parts.append(data)
+
+
+_write = wsgi.Response.write
+
+
+def _write_head_with_body(self, arg):
+    if self.headers_sent:
+        return _write(self, arg)
+    sock, collect = self.sock, _Collect()
+    self.sock = collect
+    try:
+        _write(self, arg)
+    finally:
+        self.sock = sock
+    sock.sendall(b"".join(collect.parts))
+
+
+wsgi.Response.write = _write_head_with_body

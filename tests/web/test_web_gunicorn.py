@@ -10,7 +10,8 @@ import socket
 import gunicorn_process
 import pytest
 from gunicorn import util
-from gunicorn.http import message
+from gunicorn.config import Config
+from gunicorn.http import message, wsgi
 from gunicorn.workers import gthread
 from gunicorn_process import CONFIG, START_TIMEOUT, WEB_DIR, request
 from vecdot_web.settings import DEFAULTS
@@ -116,6 +117,7 @@ def load_config(monkeypatch, **env):
     monkeypatch.setattr(util, "write_error", util.write_error)
     monkeypatch.setattr(message, "MAX_REQUEST_LINE", message.MAX_REQUEST_LINE)
     monkeypatch.setattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT", gthread.DEFAULT_WORKER_DATA_TIMEOUT)
+    monkeypatch.setattr(wsgi.Response, "write", wsgi.Response.write)
     return runpy.run_path(str(CONFIG))
 
 
@@ -149,3 +151,26 @@ def test_an_empty_vecdot_variable_counts_as_unset(tmp_path):
         assert gunicorn_process.request(server.port, "GET", "/dot?a=1&b=2")[0] == 200
     finally:
         server.stop()
+
+
+class RecordingSocket:
+    def __init__(self):
+        self.calls = []
+
+    def sendall(self, data):
+        self.calls.append(bytes(data))
+
+
+def test_a_response_head_and_body_leave_in_one_write(monkeypatch):
+    # A worker killed between two writes would leave the proxy a head without a body,
+    # which it cannot replay (web/gunicorn.conf.py, adjustment 4).
+    load_config(monkeypatch)
+
+    req = type("Req", (), {"version": (1, 1), "method": "GET", "headers": [], "should_close": lambda self: False})()
+    sock = RecordingSocket()
+    response = wsgi.Response(req, sock, Config())
+    response.start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "21")])
+    response.write(b'{"result":11.0,"n":2}')
+    assert len(sock.calls) == 1
+    head, _, body = sock.calls[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK") and body == b'{"result":11.0,"n":2}'

@@ -28,6 +28,8 @@ get_state(PyObject *module)
 extern const char vecdot_dot_doc[];
 PyObject *vecdot_dot(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                      PyObject *kwnames);
+/* Add dot()'s constants (CHUNK_SIZE, LANES, ...) to the module; 0 or -1. */
+int vecdot_dot_constants(PyObject *module);
 extern const char vecdot_parse_doc[];
 PyObject *vecdot_parse(PyObject *module, PyObject *text);
 

@@ -1,12 +1,12 @@
 /* py_module.c: the vecdot._vecdot extension module, and hello().
  *
- * The binding keeps no global state: what it needs (the array type for
- * parse(), the default thread count for dot()) lives in per-module state,
- * set up by multi-phase initialization so each import gets its own. The
- * one process-wide thing is below the binding, in plain C: the helper
- * threads of pool.c, which belong to the process (its cores), not to a
- * module, and are made on first use. PyInit__vecdot is the only symbol the
- * shared library exports.
+ * The binding keeps no global state: what it needs (the array type and its
+ * frombytes for parse(), the default thread count for dot()) lives in
+ * per-module state, set up by multi-phase initialization so each import
+ * gets its own. The one process-wide thing is below the binding, in plain
+ * C: the helper threads of pool.c, which belong to the process (its cores),
+ * not to a module, and are made on first use. PyInit__vecdot is the only
+ * symbol the shared library exports.
  */
 #include "py_module.h"
 #include "dot.h"
@@ -121,6 +121,12 @@ vecdot_exec(PyObject *module)
     if (state->array_type == NULL) {
         return -1;
     }
+    /* Looked up once: a method called by name makes a new name string per
+     * call (and each may linger in the type's attribute cache). */
+    state->array_frombytes = PyObject_GetAttrString(state->array_type, "frombytes");
+    if (state->array_frombytes == NULL) {
+        return -1;
+    }
     if (vecdot_dot_constants(module) < 0) {
         return -1;
     }
@@ -132,6 +138,7 @@ vecdot_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
     Py_VISIT(state->array_type);
+    Py_VISIT(state->array_frombytes);
     return 0;
 }
 
@@ -140,6 +147,7 @@ vecdot_clear(PyObject *module)
 {
     module_state *state = get_state(module);
     Py_CLEAR(state->array_type);
+    Py_CLEAR(state->array_frombytes);
     return 0;
 }
 

@@ -13,8 +13,9 @@
 
 /* Per-module state: multi-phase init gives each import its own. */
 typedef struct {
-    PyObject *array_type;   /* array.array, for parse() results */
-    int default_threads;    /* VECDOT_NUM_THREADS, else the usable CPUs */
+    PyObject *array_type;       /* array.array, for parse() results */
+    PyObject *array_frombytes;  /* array.array.frombytes, to fill them */
+    int default_threads;        /* VECDOT_NUM_THREADS, else the usable CPUs */
 } module_state;
 
 static inline module_state *

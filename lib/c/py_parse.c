@@ -142,9 +142,11 @@ vecdot_parse(PyObject *module, PyObject *text)
     if (view_of_values == NULL) {
         goto done;
     }
-    result = PyObject_CallFunction(get_state(module)->array_type, "s", "d");
+    module_state *state = get_state(module);
+    result = PyObject_CallFunction(state->array_type, "s", "d");
     if (result != NULL) {
-        PyObject *none = PyObject_CallMethod(result, "frombytes", "O", view_of_values);
+        PyObject *none = PyObject_CallFunctionObjArgs(state->array_frombytes, result,
+                                                      view_of_values, NULL);
         if (none == NULL) {
             Py_CLEAR(result);
         }

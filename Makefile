@@ -15,7 +15,14 @@ export COMPOSE
 # make up, down and logs always address the same service.
 export COMPOSE_PROJECT_NAME ?= vecdot
 
-KERNEL_SRC := lib/c/dot.c lib/c/pool.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c
+# The plain-C sources (no Python.h): what tests/c and tests/fuzz link against.
+# (One line: scripts/fuzz.sh reads it from here.)
+KERNEL_SRC := lib/c/dot.c lib/c/pool.c lib/c/pool_run.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c lib/c/format.c lib/c/doubles.c
+# One program per file tests/c/test_*.c, each linked with KERNEL_SRC;
+# test_pool makes malloc and calloc fail on demand through linker wrappers.
+C_TEST_DIR := tests/c
+C_TESTS    := kernel parse pool format
+WRAP_pool  := -Wl,--wrap=malloc -Wl,--wrap=calloc
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
 
 .DEFAULT_GOAL := help
@@ -53,12 +60,24 @@ DOCKERFILES := $(shell git ls-files 'Dockerfile' '*/Dockerfile' '*.Dockerfile')
 # deploy/k8s/Kustomization is YAML without the extension (the file says why).
 YAML_FILES  := $(shell git ls-files '*.yml' '*.yaml' '*/Kustomization')
 
-lint: venv ## ruff, shellcheck, hadolint, yamllint (pinned in requirements-lint.txt); named paths exist
+# cppcheck's checks of the C beyond the compiler's warnings. Written against
+# cppcheck 2.10 (Debian bookworm's package; .ci/run installs it): another
+# version may find more, which `make lint` then shows. --library=python
+# knows Python.h's macros (Py_BEGIN_ALLOW_THREADS) without its headers. A
+# suppression is written inline (// cppcheck-suppress id) with its reason.
+CPPCHECK_FLAGS := --enable=warning,style,portability,performance --std=c11 --library=python \
+	--error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem --quiet -Ilib/c
+PY_INCLUDE = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+
+lint: venv ## ruff, shellcheck, hadolint, yamllint (pinned in requirements-lint.txt), cppcheck; named paths exist
 	@echo "== lint: ruff (Python), shellcheck (shell), hadolint (Dockerfiles), yamllint (YAML)"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/shellcheck $(SHELL_FILES)
 	$(VENV)/bin/hadolint $(DOCKERFILES)
 	$(VENV)/bin/yamllint --strict $(YAML_FILES)
+	@echo "== lint: lib/c compiles without a warning (the binding too), and $$(cppcheck --version) finds nothing"
+	$(CC) -std=c11 -Wall -Wextra -Werror -fsyntax-only -Ilib/c -I$(PY_INCLUDE) lib/c/*.c
+	cppcheck $(CPPCHECK_FLAGS) lib/c
 	@echo "== lint: the linters themselves catch a known mistake; every path the tree names exists"
 	$(PY) -m pytest -q tests/repo
 
@@ -66,34 +85,35 @@ test-deploy: venv ## the Kubernetes manifests (deploy/k8s/): schemas, hardening,
 	@echo "== deployment manifests"
 	$(PY) -m pytest tests/deploy
 
-test-c: ## the plain-C kernel tests, no Python involved (also on aarch64 under qemu)
-	@echo "== C kernel tests"
-	@mkdir -p build
-	$(CC) $(CFLAGS_C) -o build/test_kernel tests/c/test_kernel.c $(KERNEL_SRC) -lm
-	./build/test_kernel
+test-c: ## the plain-C tests, no Python involved (also under ASan+UBSan, helgrind, aarch64 qemu)
+	@mkdir -p build/asan build/aarch64
+	@echo "== C tests"
+	$(foreach t,$(C_TESTS),$(CC) $(CFLAGS_C) -o build/test_$(t) $(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm $(WRAP_$(t)) && ./build/test_$(t) &&) true
 	@# Again under ASan+UBSan: no helper thread may read the vectors after
 	@# vd_dot returns (the busy-cores test frees them right after each call).
-	@echo "== C kernel tests under ASan+UBSan"
-	$(CC) $(CFLAGS_C) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -o build/test_kernel_asan tests/c/test_kernel.c $(KERNEL_SRC) -lm
-	./build/test_kernel_asan
+	@echo "== C tests under ASan+UBSan"
+	$(foreach t,$(C_TESTS),$(CC) $(CFLAGS_C) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o build/asan/test_$(t) $(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm $(WRAP_$(t)) && \
+		./build/asan/test_$(t) &&) true
 	@# The threaded kernel under helgrind: no data race, no lock misuse.
 	@if command -v valgrind >/dev/null; then \
-		echo "== C kernel tests under helgrind (threads)"; \
+		echo "== C tests under helgrind (threads)"; \
+		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_pool && \
 		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_kernel; \
 	else \
 		echo "== helgrind: skipped (apt-get install valgrind)"; \
 	fi
 	@# The same tests built for aarch64, where the portable (non-AVX2) paths
 	@# run: .ci/run installs the cross compiler and qemu. Without the fork
-	@# test: under qemu-user a child forked while a thread is alive cannot
+	@# tests: under qemu-user a child forked while a thread is alive cannot
 	@# start threads (qemu's own assertion fails, vecdot or not).
 	@if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null; then \
-		echo "== C kernel tests, aarch64 (qemu)"; \
-		aarch64-linux-gnu-gcc $(CFLAGS_C) -DSKIP_FORK_TEST -static -o build/test_kernel_aarch64 tests/c/test_kernel.c $(KERNEL_SRC) -lm && \
-		qemu-aarch64 ./build/test_kernel_aarch64; \
+		echo "== C tests, aarch64 (qemu)"; \
+		$(foreach t,$(C_TESTS),aarch64-linux-gnu-gcc $(CFLAGS_C) -DSKIP_FORK_TEST -static \
+			-o build/aarch64/test_$(t) $(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm $(WRAP_$(t)) && \
+			qemu-aarch64 ./build/aarch64/test_$(t) &&) true; \
 	else \
-		echo "== C kernel tests, aarch64: skipped (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"; \
+		echo "== C tests, aarch64: skipped (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"; \
 	fi
 
 test-fuzz: ## replay the fuzz seeds, then fuzz the C parser and kernels for 25 s each (libFuzzer)

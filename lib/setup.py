@@ -20,9 +20,12 @@ SOURCES = [
     # The arithmetic, in plain C (no Python.h; tested from C in tests/c).
     "c/dot.c",  # fast kernel
     "c/pool.c",  # its persistent helper threads
+    "c/pool_run.c",  # a call's tasks shared with them
     "c/exact.c",  # correctly rounded kernel
     "c/superacc.c",  # its exact accumulator
     "c/parse.c",  # number parser
+    "c/format.c",  # buffer formats to doubles
+    "c/doubles.c",  # growable arrays of converted values
 ]
 
 GCC_FLAGS = [
@@ -64,6 +67,8 @@ setup(
             depends=[
                 "c/block.h",
                 "c/dot.h",
+                "c/doubles.h",
+                "c/format.h",
                 "c/limited.h",
                 "c/parse.h",
                 "c/pool.h",

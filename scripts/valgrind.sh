@@ -30,7 +30,7 @@ tests=("$@")
 # valgrind runs one thread at a time, so the test that two threads' dot products
 # overlap (the GIL released) cannot pass under it; every other lib test runs.
 ((${#tests[@]})) || tests=(tests/lib
-    --deselect tests/lib/test_extension.py::test_two_threads_computing_large_dots_overlap)
+    --deselect tests/lib/test_extension_threads.py::test_two_threads_computing_large_dots_overlap)
 
 if ! command -v valgrind >/dev/null; then
     say "installing valgrind"

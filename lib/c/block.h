@@ -17,6 +17,13 @@
  * count used by the kernels. */
 #define VD_BLOCK 512
 
+/* The length of the block that starts at i, of a range that ends at end. */
+static inline size_t
+vd_block_len(size_t i, size_t end)
+{
+    return end - i < VD_BLOCK ? end - i : VD_BLOCK;
+}
+
 /* True when the elements can be read as a plain `const double *`. An
  * unaligned pointer (a memoryview of bytes at an odd offset, say) must not
  * be dereferenced as double in C, so it takes the copying path. */

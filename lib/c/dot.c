@@ -18,14 +18,7 @@
 #include "block.h"
 #include "pool.h"
 
-#if !defined(__STDC_NO_THREADS__) && defined(__has_include)
-#  if __has_include(<threads.h>)
-#    include <stdatomic.h>
-#    include <stdlib.h>
-#    include <threads.h>
-#    define VD_HAVE_THREADS 1
-#  endif
-#endif
+#include <stdlib.h>
 
 /* (Not under ThreadSanitizer: its instrumented ifunc resolver would run
  * before the sanitizer's runtime is up.) */
@@ -35,8 +28,6 @@
 #else
 #  define VD_CLONES
 #endif
-
-#define VD_LANES 16
 
 /* acc[k] += a[i] * b[i] for every i with i % 16 == k (the tail goes to the
  * first lanes). The sums live in a local array so they stay in registers. */
@@ -83,7 +74,7 @@ dot_range(vd_vector a, vd_vector b, size_t lo, size_t hi)
     else {
         double bufa[VD_BLOCK], bufb[VD_BLOCK];
         for (size_t i = lo; i < hi; i += VD_BLOCK) {
-            size_t len = hi - i < VD_BLOCK ? hi - i : VD_BLOCK;
+            size_t len = vd_block_len(i, hi);
             accumulate(acc, vd_block(a, i, len, bufa), vd_block(b, i, len, bufb), len);
         }
     }
@@ -95,128 +86,57 @@ dot_range(vd_vector a, vd_vector b, size_t lo, size_t hi)
     return acc[0];
 }
 
+/* The end of the chunk that starts at lo. */
+static inline size_t
+chunk_end(size_t lo, size_t n)
+{
+    return n - lo < VD_CHUNK ? n : lo + VD_CHUNK;
+}
+
 /* Whole chunks, added in index order: the result depends on n alone, never
  * on the thread count or on which thread took which chunk. */
 static double
 dot_chunks(vd_vector a, vd_vector b, size_t n)
 {
-    double sum = dot_range(a, b, 0, n < VD_CHUNK ? n : VD_CHUNK);
+    double sum = dot_range(a, b, 0, chunk_end(0, n));
     for (size_t lo = VD_CHUNK; lo < n; lo += VD_CHUNK) {
-        sum += dot_range(a, b, lo, n - lo < VD_CHUNK ? n : lo + VD_CHUNK);
+        sum += dot_range(a, b, lo, chunk_end(lo, n));
     }
     return sum;
 }
 
-#ifdef VD_HAVE_THREADS
-/* Work shared by the caller and helpers from the pool (pool.h). Each thread
- * claims the next chunk until none is left, so a helper that gets no CPU (a
- * busy machine, a container's CPU quota) costs nothing: the caller takes its
- * chunks. But the caller does wait for every chunk a helper claimed: the
- * vectors are the caller's caller's, freed once vd_dot returns, so no helper
- * may still be reading them then. (Summing a stalled helper's chunk itself
- * and returning early was tried: a use after free, caught by test-c's ASan
- * build.) The last user of this heap block frees it. */
+/* Chunks shared among threads (pool.h): each chunk's sum goes to its own
+ * slot, and the slots are added in index order as dot_chunks adds them. */
 typedef struct {
-    vd_job job;             /* first: pool.h hands back &job */
     vd_vector a, b;
-    size_t n, nchunks;
-    atomic_size_t next;     /* the next chunk to claim */
-    mtx_t lock;
-    cnd_t all_done;
-    size_t done;            /* chunks finished, under lock */
-    size_t users;           /* the caller and its helpers, under lock */
-    double partial[];       /* each chunk's sum, by index */
-} shared_work;
+    size_t n;
+    double *partial;
+} chunk_sums;
 
 static void
-work(shared_work *w)
+chunk_task(void *arg, size_t k)
 {
-    size_t k, finished = 0;
-    while ((k = atomic_fetch_add(&w->next, 1)) < w->nchunks) {
-        size_t lo = k * VD_CHUNK;
-        w->partial[k] = dot_range(w->a, w->b, lo, w->n - lo < VD_CHUNK ? w->n : lo + VD_CHUNK);
-        finished++;
-    }
-    if (finished > 0) {
-        mtx_lock(&w->lock);
-        w->done += finished;
-        if (w->done == w->nchunks) {
-            cnd_broadcast(&w->all_done);
-        }
-        mtx_unlock(&w->lock);
-    }
-}
-
-/* Drop `count` users; the last one frees the block. */
-static void
-release(shared_work *w, size_t count)
-{
-    mtx_lock(&w->lock);
-    w->users -= count;
-    int last = w->users == 0;
-    mtx_unlock(&w->lock);
-    if (last) {
-        mtx_destroy(&w->lock);
-        cnd_destroy(&w->all_done);
-        free(w);
-    }
-}
-
-static int
-all_done(void *arg)
-{
-    shared_work *w = arg;
-    return w->done == w->nchunks;
-}
-
-static void
-help(vd_job *job)
-{
-    shared_work *w = (shared_work *)(void *)job;
-    work(w);
-    release(w, 1);
+    chunk_sums *c = arg;
+    size_t lo = k * VD_CHUNK;
+    c->partial[k] = dot_range(c->a, c->b, lo, chunk_end(lo, c->n));
 }
 
 static double
 dot_threads(vd_vector a, vd_vector b, size_t n, size_t nthreads)
 {
     size_t nchunks = (n + VD_CHUNK - 1) / VD_CHUNK;
-    shared_work *w = malloc(sizeof *w + nchunks * sizeof(double));
-    if (w == NULL) {
+    chunk_sums c = {a, b, n, malloc(nchunks * sizeof(double))};
+    if (c.partial == NULL) {
         return dot_chunks(a, b, n);         /* no memory for threads: one */
     }
-    w->job.run = help;
-    w->a = a, w->b = b, w->n = n, w->nchunks = nchunks, w->done = 0;
-    atomic_init(&w->next, 0);
-    if (mtx_init(&w->lock, mtx_plain) != thrd_success) {
-        free(w);
-        return dot_chunks(a, b, n);
-    }
-    if (cnd_init(&w->all_done) != thrd_success) {
-        mtx_destroy(&w->lock);
-        free(w);
-        return dot_chunks(a, b, n);
-    }
-    /* Count the helpers as users before any of them can start and finish. */
-    w->users = 1 + (nthreads - 1);
-    size_t posted = vd_pool_post(&w->job, nthreads - 1);
-    size_t unwanted = nthreads - 1 - posted;
-    work(w);
-    /* Every chunk is claimed now: tickets still queued would only wake a
-     * helper for nothing. */
-    if (posted > 0) {
-        unwanted += vd_pool_take_back(&w->job);
-    }
-    vd_pool_wait(&w->lock, &w->all_done, all_done, w);
-    mtx_unlock(&w->lock);
-    double sum = w->partial[0];
+    vd_pool_run(nchunks, nthreads - 1, chunk_task, &c);
+    double sum = c.partial[0];
     for (size_t k = 1; k < nchunks; k++) {
-        sum += w->partial[k];
+        sum += c.partial[k];
     }
-    release(w, 1 + unwanted);
+    free(c.partial);
     return sum;
 }
-#endif
 
 double
 vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads)
@@ -229,12 +149,7 @@ vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads)
     if (nthreads > nchunks) {
         nthreads = nchunks;             /* a chunk is never split */
     }
-#ifdef VD_HAVE_THREADS
-    if (nthreads > 1) {
-        return dot_threads(a, b, n, nthreads);
-    }
-#endif
-    return dot_chunks(a, b, n);
+    return nthreads > 1 ? dot_threads(a, b, n, nthreads) : dot_chunks(a, b, n);
 }
 
 double

@@ -11,7 +11,10 @@
  *   vd_dot_exact  the exact dot product of the inputs, rounded once to the
  *                 nearest float64 (ties to even), for any condition number.
  *
- * Neither function allocates, so neither can fail; both are safe to call
+ * Neither function can fail. vd_dot_exact never allocates; vd_dot
+ * allocates only to share a long vector among threads (a double per chunk,
+ * and the pool's bookkeeping, pool.h), and when that memory cannot be had it
+ * sums on the calling thread alone, to the same bits. Both are safe to call
  * without the GIL and from several threads at once.
  */
 #ifndef VECDOT_DOT_H
@@ -29,6 +32,10 @@ typedef struct {
     ptrdiff_t stride;   /* bytes from one element to the next; may be negative */
     vd_type type;
 } vd_vector;
+
+/* Independent accumulators per chunk: element i goes to lane i % VD_LANES
+ * of its chunk, and the lanes are folded pairwise at the chunk's end. */
+#define VD_LANES 16
 
 /* The unit of work, and of the summation order, for long vectors: small
  * enough that vectors of 2^15 elements can be shared by two threads, large

@@ -208,7 +208,7 @@ exact_sum(vd_vector a, vd_vector b, size_t n)
     vd_sa_init(&sa);
     double bufa[VD_BLOCK], bufb[VD_BLOCK];
     for (size_t i = 0; i < n; i += VD_BLOCK) {
-        size_t len = n - i < VD_BLOCK ? n - i : VD_BLOCK;
+        size_t len = vd_block_len(i, n);
         const double *pa = vd_block(a, i, len, bufa);
         const double *pb = vd_block(b, i, len, bufb);
         for (size_t j = 0; j < len; j++) {
@@ -230,7 +230,7 @@ vd_dot_exact(vd_vector a, vd_vector b, size_t n)
     memset(&st, 0, sizeof st);
     double bufa[VD_BLOCK], bufb[VD_BLOCK];
     for (size_t i = 0; i < n; i += VD_BLOCK) {
-        size_t len = n - i < VD_BLOCK ? n - i : VD_BLOCK;
+        size_t len = vd_block_len(i, n);
         comp_pass(&st, vd_block(a, i, len, bufa), vd_block(b, i, len, bufb), len);
     }
 

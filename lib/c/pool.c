@@ -1,10 +1,18 @@
 /* pool.c: the persistent helper threads behind pool.h.
  *
- * One lock guards everything: the queue of jobs that still want helpers, and
- * the number of threads started. A helper that finishes a job polls for the
- * next one for VD_POOL_SPIN_NS, then sleeps on one condition variable, which
- * is signalled once per ticket. The lock is held for a few instructions at a
- * time (taking or posting a ticket, one poll), never while a job runs.
+ * The one piece of global state in vecdot lives here, on purpose: helper
+ * threads belong to the process, not to a call or to a Python module (two
+ * imports of the extension still share one process's cores), so there is
+ * one pool per process, `pool`, made once under `pool_once` and replaced in
+ * a forked child by the pthread_atfork handlers. What a call shares with
+ * its helpers is in a heap block of its own (pool_run.c).
+ *
+ * One lock guards everything here: the queue of jobs that still want
+ * helpers, the number of threads started, and each job's count of users. A
+ * helper that finishes a job polls for the next one for VD_POOL_SPIN_NS,
+ * then sleeps on one condition variable, which is signalled once per ticket.
+ * The lock is held for a few instructions at a time (taking or posting a
+ * ticket, one poll, counting a user out), never while a job runs.
  */
 /* clock_gettime(CLOCK_MONOTONIC) and pthread_atfork, where POSIX has them. */
 #define _POSIX_C_SOURCE 200809L
@@ -39,9 +47,9 @@ typedef struct {
     void *abandoned;        /* the pool before the last fork, kept reachable */
 } pool_state;
 
-/* NULL when no pool could be made: every job then runs on its caller. Set
- * once under call_once, and again only in a forked child, which has one
- * thread. */
+/* NULL when no pool could be made (no memory, no atfork handlers): every
+ * job then runs on its caller alone. Set once under call_once, and again
+ * only in a forked child, which has one thread. */
 static pool_state *pool;
 static once_flag pool_once = ONCE_FLAG_INIT;
 
@@ -70,23 +78,32 @@ new_pool(void)
  * empty pool with no helpers (the parent's helpers and the callers of its
  * queued jobs do not exist there). The old pool is released and left
  * alone: its condition variable still counts the parent's sleeping helpers
- * as waiters, so it cannot be reused, only abandoned (a few dozen bytes). */
+ * as waiters, so it cannot be reused, only abandoned (a few dozen bytes).
+ * Any process may have no pool: one whose pool could not be made, or a
+ * child that could not allocate its new one (which then forks again). */
 static void
 before_fork(void)
 {
-    mtx_lock(&pool->lock);
+    if (pool != NULL) {
+        mtx_lock(&pool->lock);
+    }
 }
 
 static void
 after_fork_in_parent(void)
 {
-    mtx_unlock(&pool->lock);
+    if (pool != NULL) {
+        mtx_unlock(&pool->lock);
+    }
 }
 
 static void
 after_fork_in_child(void)
 {
     pool_state *old = pool;
+    if (old == NULL) {
+        return;
+    }
     mtx_unlock(&old->lock);     /* held by this thread, which survives */
     pool = new_pool();
     if (pool != NULL) {
@@ -214,6 +231,7 @@ vd_pool_post(vd_job *job, size_t helpers)
     call_once(&pool_once, pool_init);
     pool_state *p = pool;
     job->tickets = 0;
+    job->pool = p;      /* the pool the job's helpers and take_back use */
     if (p == NULL || helpers == 0) {
         return 0;
     }
@@ -251,7 +269,7 @@ vd_pool_post(vd_job *job, size_t helpers)
 size_t
 vd_pool_take_back(vd_job *job)
 {
-    pool_state *p = pool;
+    pool_state *p = job->pool;
     if (p == NULL) {
         return 0;
     }
@@ -273,6 +291,22 @@ vd_pool_take_back(vd_job *job)
     }
     mtx_unlock(&p->lock);
     return left;
+}
+
+int
+vd_pool_leave(vd_job *job, size_t count)
+{
+    /* No pool, no helpers: the caller is the job's only user. */
+    pool_state *p = job->pool;
+    if (p != NULL) {
+        mtx_lock(&p->lock);
+    }
+    job->users -= count;
+    int last = job->users == 0;
+    if (p != NULL) {
+        mtx_unlock(&p->lock);
+    }
+    return last;
 }
 
 #else   /* no C11 threads: no helpers, every job runs on its caller alone */

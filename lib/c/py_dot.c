@@ -11,6 +11,22 @@
  * make use of the GIL, and releasing it costs more than it frees. */
 #define GIL_RELEASE_MIN 16384
 
+int
+vecdot_dot_constants(PyObject *module)
+{
+    /* The numbers that decide dot()'s order of operations and its paths,
+     * so that vecdot._native and the tests read them rather than copy. */
+    if (PyModule_AddIntConstant(module, "CHUNK_SIZE", (long)VD_CHUNK) < 0
+        || PyModule_AddIntConstant(module, "LANES", VD_LANES) < 0
+        || PyModule_AddIntConstant(module, "MIN_PER_THREAD", (long)VD_MIN_PER_THREAD) < 0
+        || PyModule_AddIntConstant(module, "MAX_THREADS", VD_MAX_THREADS) < 0
+        || PyModule_AddIntConstant(module, "GIL_RELEASE_MIN", GIL_RELEASE_MIN) < 0
+        || PyModule_AddIntConstant(module, "INLINE_VALUES", VD_DOUBLES_INLINE) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 const char vecdot_dot_doc[] =
 "dot($module, a, b, /, *, accurate=False, threads=None)\n"
 "--\n"
@@ -22,7 +38,12 @@ const char vecdot_dot_doc[] =
 "accurate=True returns the exact dot product rounded once to the nearest\n"
 "float. threads caps the threads used for large vectors (default: the\n"
 "VECDOT_NUM_THREADS environment variable when vecdot was imported, else\n"
-"the usable CPUs).";
+"the usable CPUs).\n"
+"\n"
+"A zero sum is 0.0, never -0.0, as in math.sumprod; only accurate=True\n"
+"gives -0.0, for a negative sum too small for a float. The arguments are\n"
+"checked in the order accurate, threads, a, b (then their lengths), so a\n"
+"bad keyword is reported before any vector is read.";
 
 /* The keyword arguments of dot(), by name. Returns 0, or -1 with TypeError. */
 static int

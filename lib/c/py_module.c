@@ -1,9 +1,12 @@
 /* py_module.c: the vecdot._vecdot extension module, and hello().
  *
- * The module keeps no global state: what it needs (the array type for
- * parse(), the default thread count for dot()) lives in per-module state,
- * set up by multi-phase initialization so each import gets its own.
- * PyInit__vecdot is the only symbol the shared library exports.
+ * The binding keeps no global state: what it needs (the array type and its
+ * frombytes for parse(), the default thread count for dot()) lives in
+ * per-module state, set up by multi-phase initialization so each import
+ * gets its own. The one process-wide thing is below the binding, in plain
+ * C: the helper threads of pool.c, which belong to the process (its cores),
+ * not to a module, and are made on first use. PyInit__vecdot is the only
+ * symbol the shared library exports.
  */
 #include "py_module.h"
 #include "dot.h"
@@ -84,7 +87,8 @@ read_default_threads(module_state *state)
     else if (PyObject_HasAttrString(os, "sched_getaffinity")) {
         PyObject *cpus = PyObject_CallMethod(os, "sched_getaffinity", "i", 0);
         if (cpus != NULL) {
-            count = PyLong_FromSsize_t(PyObject_Size(cpus));
+            Py_ssize_t size = PyObject_Size(cpus);
+            count = size < 0 ? NULL : PyLong_FromSsize_t(size);
             Py_DECREF(cpus);
         }
     }
@@ -117,6 +121,15 @@ vecdot_exec(PyObject *module)
     if (state->array_type == NULL) {
         return -1;
     }
+    /* Looked up once: a method called by name makes a new name string per
+     * call (and each may linger in the type's attribute cache). */
+    state->array_frombytes = PyObject_GetAttrString(state->array_type, "frombytes");
+    if (state->array_frombytes == NULL) {
+        return -1;
+    }
+    if (vecdot_dot_constants(module) < 0) {
+        return -1;
+    }
     return read_default_threads(state);
 }
 
@@ -125,6 +138,7 @@ vecdot_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
     Py_VISIT(state->array_type);
+    Py_VISIT(state->array_frombytes);
     return 0;
 }
 
@@ -133,6 +147,7 @@ vecdot_clear(PyObject *module)
 {
     module_state *state = get_state(module);
     Py_CLEAR(state->array_type);
+    Py_CLEAR(state->array_frombytes);
     return 0;
 }
 
@@ -143,7 +158,7 @@ vecdot_free(void *module)
 }
 
 static PyModuleDef_Slot vecdot_slots[] = {
-    /* Imports array and reads the thread default into this module's state. */
+    /* Imports array, adds dot()'s constants, reads the thread default. */
     {Py_mod_exec, vecdot_exec},
     {0, NULL},
 };

@@ -13,8 +13,9 @@
 
 /* Per-module state: multi-phase init gives each import its own. */
 typedef struct {
-    PyObject *array_type;   /* array.array, for parse() results */
-    int default_threads;    /* VECDOT_NUM_THREADS, else the usable CPUs */
+    PyObject *array_type;       /* array.array, for parse() results */
+    PyObject *array_frombytes;  /* array.array.frombytes, to fill them */
+    int default_threads;        /* VECDOT_NUM_THREADS, else the usable CPUs */
 } module_state;
 
 static inline module_state *
@@ -28,6 +29,8 @@ get_state(PyObject *module)
 extern const char vecdot_dot_doc[];
 PyObject *vecdot_dot(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                      PyObject *kwnames);
+/* Add dot()'s constants (CHUNK_SIZE, LANES, ...) to the module; 0 or -1. */
+int vecdot_dot_constants(PyObject *module);
 extern const char vecdot_parse_doc[];
 PyObject *vecdot_parse(PyObject *module, PyObject *text);
 

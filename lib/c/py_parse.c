@@ -1,12 +1,13 @@
 /* py_parse.c: vecdot.parse(): comma-separated numbers to array('d').
  *
  * parse.c reads each field in C; a field it rejects gets a second opinion
- * from float() itself, so the result is always float()'s.
+ * from float() itself, so the result is always float()'s. The values go to
+ * a vd_doubles (doubles.c) that grows as fields parse, at most to the field
+ * count, so text that fails early (",,,,") costs no more than it read.
  */
 #include "py_module.h"
+#include "doubles.h"
 #include "parse.h"
-
-#include <string.h>
 
 const char vecdot_parse_doc[] =
 "parse($module, text, /)\n"
@@ -105,19 +106,22 @@ vecdot_parse(PyObject *module, PyObject *text)
         len = view.len;
     }
 
-    PyObject *result = NULL;
+    PyObject *result = NULL, *view_of_values = NULL;
+    vd_doubles values;
+    vd_doubles_init(&values, PyMem_Realloc, PyMem_Free);
     size_t count = vd_count_fields(s, (size_t)len);
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(count * sizeof(double)));
-    if (bytes == NULL) {
-        goto done;
-    }
-    /* Fill the new bytes object in place: nobody else has seen it yet. */
-    char *out = PyBytes_AsString(bytes);
     size_t pos = 0;
     for (size_t i = 0; i < count; i++) {
+        /* Double the room, but never past the field count. */
+        if (i == values.capacity) {
+            size_t grown = count - i < i ? count : 2 * i;
+            if (vd_doubles_reserve(&values, grown) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
         size_t start = pos;
-        double value;
-        int rc = vd_parse_next(s, (size_t)len, &pos, &value);
+        int rc = vd_parse_next(s, (size_t)len, &pos, &values.data[i]);
         if (rc == VD_PARSE_NOMEM) {
             PyErr_NoMemory();
             goto done;
@@ -126,17 +130,32 @@ vecdot_parse(PyObject *module, PyObject *text)
             /* The field ends at the comma that moved pos, or at the end. */
             size_t end = pos > start && s[pos - 1] == ',' ? pos - 1 : pos;
             if (parse_with_float(s + start, (Py_ssize_t)(end - start), is_str,
-                                 (Py_ssize_t)i, &value) < 0) {
+                                 (Py_ssize_t)i, &values.data[i]) < 0) {
                 goto done;
             }
         }
-        memcpy(out + i * sizeof(double), &value, sizeof(double));
     }
-    /* array('d', bytes) copies the bytes once into the new array. */
-    result = PyObject_CallFunction(get_state(module)->array_type, "sO", "d", bytes);
+    /* array('d').frombytes() copies the values once into the new array.
+     * count doubles fit the capacity, so count * 8 <= PTRDIFF_MAX. */
+    view_of_values = PyMemoryView_FromMemory((char *)values.data,
+                                             (Py_ssize_t)(count * sizeof(double)), PyBUF_READ);
+    if (view_of_values == NULL) {
+        goto done;
+    }
+    module_state *state = get_state(module);
+    result = PyObject_CallFunction(state->array_type, "s", "d");
+    if (result != NULL) {
+        PyObject *none = PyObject_CallFunctionObjArgs(state->array_frombytes, result,
+                                                      view_of_values, NULL);
+        if (none == NULL) {
+            Py_CLEAR(result);
+        }
+        Py_XDECREF(none);
+    }
 
 done:
-    Py_XDECREF(bytes);
+    Py_XDECREF(view_of_values);
+    vd_doubles_free(&values);
     if (!is_str) {
         PyBuffer_Release(&view);
     }

@@ -10,10 +10,11 @@
  * Items convert like PyFloat_AsDouble (float, int, bool, __float__,
  * __index__); anything without __float__ or __index__ is a TypeError naming
  * its position, and exceptions raised by the object itself pass unchanged.
+ * Which buffer formats are read, and how, is plain C in format.c; converted
+ * values go to a vd_doubles (doubles.c) in Python's allocator.
  */
 #include "py_vectors.h"
-
-#include <string.h>
+#include "format.h"
 
 /* The limited API reaches list items and float values through function
  * calls; the full API has macros that read the structs directly. The
@@ -28,28 +29,14 @@
 
 /* ---- storage ---------------------------------------------------------- */
 
-/* Make room for capacity converted values, keeping those already there. */
+/* Make room for n converted values, keeping those already there. */
 static int
-own(vector_arg *arg, Py_ssize_t capacity)
+reserve(vector_arg *arg, size_t n)
 {
-    if (capacity <= (Py_ssize_t)(sizeof arg->small / sizeof arg->small[0])) {
-        arg->owned = arg->small;
-        return 0;
-    }
-    if ((size_t)capacity > PY_SSIZE_T_MAX / sizeof(double)) {
+    if (vd_doubles_reserve(&arg->values, n) < 0) {
         PyErr_NoMemory();
         return -1;
     }
-    double *old = arg->owned == arg->small ? NULL : arg->owned;
-    double *p = PyMem_Realloc(old, (size_t)capacity * sizeof(double));
-    if (p == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    if (arg->owned == arg->small) {
-        memcpy(p, arg->small, sizeof arg->small);
-    }
-    arg->owned = p;
     return 0;
 }
 
@@ -115,86 +102,44 @@ item_to_double(PyObject *item, const char *name, Py_ssize_t i, double *out)
 
 /* ---- buffers ---------------------------------------------------------------- */
 
-typedef enum { AS_FLOAT, AS_SIGNED, AS_UNSIGNED, AS_BOOL, UNSUPPORTED } kind;
+static const char supported_formats[] =
+    "supported: 'd' and 'f' (read in place), and the integer formats "
+    "'bBhHiIlLqQnN' and '?' (converted)";
 
-static int
-host_is_little_endian(void)
+/* The exporter refused with a ValueError (numpy: "cannot include dtype 'M'
+ * in a buffer"): a TypeError, as for any other format dot() cannot read,
+ * chained from the exporter's own error. */
+static void
+refused_buffer(const char *name)
 {
-    const uint16_t one = 1;
-    unsigned char first;
-    memcpy(&first, &one, 1);
-    return first == 1;
+    PyObject *type, *cause, *tb;
+    PyErr_Fetch(&type, &cause, &tb);
+    PyErr_NormalizeException(&type, &cause, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(cause, tb);
+    }
+    PyErr_Format(PyExc_TypeError, "dot() argument %s cannot be read as a buffer: %S",
+                 name, cause);
+    PyObject *new_type, *error, *new_tb;
+    PyErr_Fetch(&new_type, &error, &new_tb);
+    PyErr_NormalizeException(&new_type, &error, &new_tb);
+    Py_INCREF(cause);
+    PyException_SetContext(error, cause);   /* both steal a reference */
+    PyException_SetCause(error, cause);     /* "from": __suppress_context__ */
+    PyErr_Restore(new_type, error, new_tb);
+    Py_DECREF(type);
+    Py_XDECREF(tb);
 }
 
-/* Classify a struct-module format string of one item, e.g. "d", "<f", "=q". */
-static kind
-classify(const char *format, Py_ssize_t itemsize, int *swap)
-{
-    const char *f = format != NULL ? format : "B";   /* NULL means bytes */
-    int little = host_is_little_endian();
-    *swap = 0;
-    if (*f == '@' || *f == '=') {
-        f++;
-    }
-    else if (*f == '<' || *f == '>' || *f == '!') {
-        *swap = (*f == '<') != little;
-        f++;
-    }
-    if (f[0] == '\0' || f[1] != '\0') {
-        return UNSUPPORTED;
-    }
-    switch (f[0]) {
-    case 'd':
-        return itemsize == 8 ? AS_FLOAT : UNSUPPORTED;
-    case 'f':
-        return itemsize == 4 ? AS_FLOAT : UNSUPPORTED;
-    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n':
-        return AS_SIGNED;
-    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N':
-        return AS_UNSIGNED;
-    case '?':
-        return AS_BOOL;
-    default:
-        return UNSUPPORTED;
-    }
-}
-
-/* One element of a converted buffer as a double. C's integer-to-double
- * conversion rounds to nearest, ties to even: the same as float(int). */
-static double
-element(const char *p, Py_ssize_t size, kind k, int swap)
-{
-    unsigned char bytes[8];
-    for (Py_ssize_t j = 0; j < size; j++) {
-        bytes[j] = (unsigned char)p[swap ? size - 1 - j : j];
-    }
-    if (k == AS_FLOAT) {
-        if (size == 8) {
-            double d;
-            memcpy(&d, bytes, 8);
-            return d;
-        }
-        float f;
-        memcpy(&f, bytes, 4);
-        return (double)f;
-    }
-    uint64_t u = 0;
-    for (Py_ssize_t j = 0; j < size; j++) {
-        u |= (uint64_t)bytes[j] << (8 * (host_is_little_endian() ? j : size - 1 - j));
-    }
-    if (k == AS_BOOL) {
-        return u != 0;
-    }
-    if (k == AS_SIGNED && size < 8 && (u >> (8 * size - 1)) & 1) {
-        u |= ~(uint64_t)0 << (8 * size);          /* sign-extend */
-    }
-    return k == AS_SIGNED ? (double)(int64_t)u : (double)u;
-}
-
+/* Returns 1 when the buffer is read in place (arg->vec set), 0 when its
+ * values were converted, -1 with an exception. */
 static int
 from_buffer(vector_arg *arg, PyObject *obj, const char *name)
 {
     if (PyObject_GetBuffer(obj, &arg->view, PyBUF_RECORDS_RO) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            refused_buffer(name);
+        }
         return -1;
     }
     arg->has_view = 1;
@@ -205,30 +150,22 @@ from_buffer(vector_arg *arg, PyObject *obj, const char *name)
                      name, v->ndim);
         return -1;
     }
-    int swap;
-    kind k = classify(v->format, v->itemsize, &swap);
-    int size_ok = v->itemsize == 1 || v->itemsize == 2 || v->itemsize == 4 || v->itemsize == 8;
-    if (k == UNSUPPORTED || !size_ok) {
-        PyErr_Format(PyExc_TypeError,
-                     "dot() argument %s has unsupported buffer format '%s'; "
-                     "supported: 'd' and 'f' (read in place), and the integer "
-                     "formats 'bBhHiIlLqQnN' and '?' (converted)",
-                     name, v->format != NULL ? v->format : "B");
+    vd_format f = vd_format_classify(v->format, (size_t)v->itemsize);
+    if (f.kind == VD_FORMAT_UNSUPPORTED) {
+        PyErr_Format(PyExc_TypeError, "dot() argument %s has unsupported buffer format '%s'; %s",
+                     name, v->format != NULL ? v->format : "B", supported_formats);
         return -1;
     }
     arg->len = v->shape[0];
     Py_ssize_t stride = v->strides != NULL ? v->strides[0] : v->itemsize;
-    if (k == AS_FLOAT && !swap) {
+    if (vd_format_in_place(f)) {
         arg->vec = (vd_vector){v->buf, stride, v->itemsize == 8 ? VD_F64 : VD_F32};
-        return 0;
+        return 1;
     }
-    if (own(arg, arg->len) < 0) {
+    if (reserve(arg, (size_t)arg->len) < 0) {
         return -1;
     }
-    const char *p = v->buf;
-    for (Py_ssize_t i = 0; i < arg->len; i++, p += stride) {
-        arg->owned[i] = element(p, v->itemsize, k, swap);
-    }
+    vd_format_read(v->buf, stride, (size_t)arg->len, f, arg->values.data);
     return 0;
 }
 
@@ -239,7 +176,7 @@ from_list_or_tuple(vector_arg *arg, PyObject *obj, const char *name)
 {
     int is_list = PyList_CheckExact(obj);
     arg->len = is_list ? PyList_Size(obj) : PyTuple_Size(obj);
-    if (own(arg, arg->len) < 0) {
+    if (reserve(arg, (size_t)arg->len) < 0) {
         return -1;
     }
     for (Py_ssize_t i = 0; i < arg->len; i++) {
@@ -248,13 +185,13 @@ from_list_or_tuple(vector_arg *arg, PyObject *obj, const char *name)
             return -1;
         }
         if (PyFloat_CheckExact(item)) {
-            arg->owned[i] = FLOAT_VALUE(item);        /* runs no Python code */
+            arg->values.data[i] = FLOAT_VALUE(item);  /* runs no Python code */
             continue;
         }
         /* Converting anything else may run Python code (__float__) that
          * drops this very item from the list: hold it meanwhile ... */
         Py_INCREF(item);
-        int rc = item_to_double(item, name, i, &arg->owned[i]);
+        int rc = item_to_double(item, name, i, &arg->values.data[i]);
         Py_DECREF(item);
         if (rc < 0) {
             return -1;
@@ -294,19 +231,18 @@ from_iterable(vector_arg *arg, PyObject *obj, const char *name)
     if (it == NULL) {
         return -1;
     }
-    Py_ssize_t capacity = 0;
     PyObject *item;
     arg->len = 0;
     while ((item = PyIter_Next(it)) != NULL) {
-        if (arg->len == capacity) {
-            capacity = capacity < 64 ? 64 : capacity + capacity / 2;
-            if (own(arg, capacity) < 0) {
-                Py_DECREF(item);
-                Py_DECREF(it);
-                return -1;
-            }
+        /* Grow by half (capacity <= PTRDIFF_MAX / 8: this cannot wrap). */
+        size_t capacity = arg->values.capacity;
+        size_t grown = capacity < 64 ? 64 : capacity + capacity / 2;
+        if ((size_t)arg->len == capacity && reserve(arg, grown) < 0) {
+            Py_DECREF(item);
+            Py_DECREF(it);
+            return -1;
         }
-        int rc = item_to_double(item, name, arg->len, &arg->owned[arg->len]);
+        int rc = item_to_double(item, name, arg->len, &arg->values.data[arg->len]);
         Py_DECREF(item);
         /* An endless generator should still answer Ctrl-C. */
         if (rc == 0 && ++arg->len % 65536 == 0) {
@@ -328,10 +264,7 @@ vector_arg_init(vector_arg *arg, PyObject *obj, const char *name)
 {
     arg->len = 0;
     arg->has_view = 0;
-    arg->owned = NULL;
-    /* An empty vector until a source says otherwise: an empty iterable
-     * sets nothing else, and the kernel still looks at the view. */
-    arg->vec = (vd_vector){(const char *)arg->small, sizeof(double), VD_F64};
+    vd_doubles_init(&arg->values, PyMem_Realloc, PyMem_Free);
     int rc;
     if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
         rc = from_list_or_tuple(arg, obj, name);
@@ -346,8 +279,10 @@ vector_arg_init(vector_arg *arg, PyObject *obj, const char *name)
         vector_arg_release(arg);
         return -1;
     }
-    if (arg->owned != NULL) {
-        arg->vec = (vd_vector){(const char *)arg->owned, sizeof(double), VD_F64};
+    if (rc == 0) {
+        /* Converted (an empty iterable included: the kernel still looks
+         * at the view, which must be a valid one). */
+        arg->vec = (vd_vector){(const char *)arg->values.data, sizeof(double), VD_F64};
     }
     return 0;
 }
@@ -359,8 +294,5 @@ vector_arg_release(vector_arg *arg)
         PyBuffer_Release(&arg->view);
         arg->has_view = 0;
     }
-    if (arg->owned != arg->small) {
-        PyMem_Free(arg->owned);
-    }
-    arg->owned = NULL;
+    vd_doubles_free(&arg->values);
 }

@@ -11,21 +11,22 @@
 #include "py_module.h"
 
 #include "dot.h"
+#include "doubles.h"
 
+/* Lives where vector_arg_init put it (values points into itself). */
 typedef struct {
     vd_vector vec;
     Py_ssize_t len;
     Py_buffer view;       /* held while has_view: the exporter stays locked */
     int has_view;
-    double *owned;        /* converted values: small[] or a PyMem array */
-    double small[16];     /* short vectors need no allocation at all */
+    vd_doubles values;    /* converted values: short vectors need no allocation */
 } vector_arg;
 
 /* Fill *arg from obj; name ("a" or "b") goes into error messages. Returns 0,
  * or -1 with an exception set and nothing left to release. */
 int vector_arg_init(vector_arg *arg, PyObject *obj, const char *name);
 
-/* Release what vector_arg_init acquired; safe on a zeroed vector_arg. */
+/* Release what vector_arg_init acquired. */
 void vector_arg_release(vector_arg *arg);
 
 #endif

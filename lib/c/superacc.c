@@ -78,7 +78,7 @@ vd_sa_add_product(vd_superacc *sa, double x, double y)
     uint64_t p0 = xl * yl;
     uint64_t p1 = xh * yl + xl * yh + (p0 >> 32);
     uint64_t p2 = xh * yh + (p1 >> 32);
-    uint64_t digit[4] = {p0 & LOW32, p1 & LOW32, p2 & LOW32, p2 >> 32};
+    const uint64_t digit[4] = {p0 & LOW32, p1 & LOW32, p2 & LOW32, p2 >> 32};
 
     /* Place them at bit position ex + ey + SA_BIAS (never negative). */
     int pos = ex + ey + SA_BIAS;

@@ -3,6 +3,8 @@
 Same signatures, same results (bit for bit) and the same errors as the C
 extension, written to be read rather than to be fast. The tests run their
 tables against both; the benchmarks use it as the pure-Python contender.
+The fast mode's order of operations follows the C kernel's constants, read
+from the extension (lib/c/dot.h) rather than copied.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ import struct
 from array import array
 from fractions import Fraction
 
-__all__ = ["dot", "hello", "parse"]
+from vecdot._vecdot import CHUNK_SIZE, LANES
 
-# The C kernels' constants (lib/c/dot.h, dot.c, block.h).
-_LANES = 16
-_CHUNK = 1 << 13
+__all__ = ["dot", "hello", "parse"]
 
 _INT_CODES = set("bhilqnBHILQN?")
 
@@ -30,7 +30,11 @@ def hello(name: str = "world", /) -> str:
 
 
 def dot(a, b, /, *, accurate=False, threads=None) -> float:
-    """Return the dot product of two equal-length vectors of real numbers."""
+    """Return the dot product of two equal-length vectors of real numbers.
+
+    Checked in the C extension's order: accurate, threads, a, b, lengths.
+    """
+    accurate = bool(accurate)
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool)):
         raise TypeError("dot() threads must be an int or None")
     if threads is not None and threads < 1:
@@ -75,10 +79,14 @@ def _as_floats(obj, name: str) -> list[float]:
         view = memoryview(obj)
     except TypeError:
         pass
+    except ValueError as exc:  # numpy: "cannot include dtype 'M' in a buffer"
+        raise TypeError(f"dot() argument {name} cannot be read as a buffer: {exc}") from exc
     else:
         with view:
             return _from_buffer(view, name)
-    if type(obj) in (list, tuple):
+    if type(obj) is list:
+        return _from_list(obj, name)
+    if type(obj) is tuple:
         items = obj
     else:
         cls = type(obj)
@@ -89,6 +97,22 @@ def _as_floats(obj, name: str) -> list[float]:
             )
         items = iter(obj)
     return [_to_float(item, name, i) for i, item in enumerate(items)]
+
+
+def _from_list(items: list, name: str) -> list[float]:
+    # An item's __float__ may resize the very list being read: an error, as
+    # in C, rather than a vector that is silently shorter or longer.
+    n = len(items)
+    values = []
+    for i in range(n):
+        x = items[i]
+        if type(x) is float:
+            values.append(x)
+            continue
+        values.append(_to_float(x, name, i))
+        if len(items) != n:
+            raise RuntimeError(f"dot() argument {name} changed size during conversion")
+    return values
 
 
 def _from_buffer(view: memoryview, name: str) -> list[float]:
@@ -130,20 +154,21 @@ def _to_float(x, name: str, i: int) -> float:
 
 
 def _fast(xs: list[float], ys: list[float]) -> float:
-    """The C kernel's order of operations: chunks of 2^13 elements, each in
-    16 lanes folded pairwise, chunk sums added left to right."""
+    """The C kernel's order of operations: chunks of CHUNK_SIZE elements, each
+    in LANES lanes folded pairwise, chunk sums added left to right. Every sum
+    starts from +0.0, so a zero result is +0.0, as in C."""
     n = len(xs)
-    total = _lanes(xs, ys, 0, min(n, _CHUNK))
-    for lo in range(_CHUNK, n, _CHUNK):
-        total += _lanes(xs, ys, lo, min(lo + _CHUNK, n))
+    total = _lanes(xs, ys, 0, min(n, CHUNK_SIZE))
+    for lo in range(CHUNK_SIZE, n, CHUNK_SIZE):
+        total += _lanes(xs, ys, lo, min(lo + CHUNK_SIZE, n))
     return total
 
 
 def _lanes(xs, ys, lo: int, hi: int) -> float:
-    acc = [0.0] * _LANES
+    acc = [0.0] * LANES
     for k, i in enumerate(range(lo, hi)):
-        acc[k % _LANES] += xs[i] * ys[i]
-    width = _LANES // 2
+        acc[k % LANES] += xs[i] * ys[i]
+    width = LANES // 2
     while width:
         for k in range(width):
             acc[k] += acc[k + width]

@@ -8,6 +8,8 @@
  *   vd_dot_exact  equals an independent exact computation (GNU MPFR at 4400
  *                 bits, rounded once to double with IEEE subnormals), bit for
  *                 bit; is symmetric; flips sign with a; scales with 2^k.
+ *   Both          return +0.0 for a zero sum; only vd_dot_exact gives -0.0,
+ *                 for a negative exact sum too small for float64.
  *   vd_dot        stays within its documented bound,
  *                 gamma(ceil(n/16) + 4 + threads) * sum|a_i*b_i| (plus
  *                 n * 2^-1074 for products that underflow); is symmetric and
@@ -46,11 +48,28 @@ fail(const char *what, double got, double want, size_t n)
     abort();
 }
 
-/* Equal values, or both nan (0.0 == -0.0: the sign of a zero sum is not specified). */
+/* Equal values, or both nan. 0.0 == -0.0 here, for the sign-flip checks: the
+ * dot of -a and b is -(a.b), but an exact zero is +0.0 either way. The sign
+ * of a zero result is checked on its own, by check_zero_sign. */
 static int
 same(double x, double y)
 {
     return x == y || (isnan(x) && isnan(y));
+}
+
+/* The sign of a zero result (README, "The sign of a zero result"): vd_dot
+ * never returns -0.0; vd_dot_exact returns the correctly rounded exact sum,
+ * -0.0 only for a negative sum too small for float64 (an exact zero is
+ * +0.0, as MPFR's own round-to-nearest sum gives). */
+static void
+check_zero_sign(double exact, double fast, double want, size_t n)
+{
+    if (exact == 0.0 && want == 0.0 && signbit(exact) != signbit(want)) {
+        fail("vd_dot_exact gives the wrong zero", exact, want, n);
+    }
+    if (fast == 0.0 && signbit(fast)) {
+        fail("vd_dot gives -0.0", fast, 0.0, n);
+    }
 }
 
 /* ---- the inputs ------------------------------------------------------------ */
@@ -447,6 +466,7 @@ check_tiled(const spec *s, exact_dot *e, double want, size_t period, size_t n)
     for (int threads = 1; threads <= s->threads; threads += s->threads > 1 ? s->threads - 1 : 1) {
         double fast = vd_dot(la.vec, lb.vec, n, threads);
         check_fast_bound(e, fast, n, threads);
+        check_zero_sign(got, fast, want, n);
         if (exactly_summable(e) && fast != want) {
             fail("vd_dot differs from the exact result on exactly summable data (tiled)", fast, want, n);
         }
@@ -497,6 +517,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (exactly_summable(&e) && fast != want) {
         fail("vd_dot differs from the exact result on exactly summable data", fast, want, n);
     }
+    check_zero_sign(got, fast, want, n);
     double threaded = run_fast(s.a, s.b, period, n, &s, 0, s.threads);
     if (n / VD_MIN_PER_THREAD < 2 && !same(threaded, fast)) {
         fail("vd_dot with threads differs below the threading threshold", threaded, fast, n);

@@ -2,7 +2,8 @@
 
 accurate=True must equal the exact value rounded once to the nearest float
 for every condition number; the fast mode must stay within its documented
-bound and match the pure-Python reference bit for bit.
+bound and match the pure-Python reference bit for bit. Each test runs on both
+backends (tests/lib/conftest.py), except those that compare the two.
 """
 
 import math
@@ -13,15 +14,23 @@ import numpy as np
 import pytest
 import vecdot
 import vecdot._native
+import vecdot._vecdot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 U = Fraction(1, 2**53)  # unit roundoff of float64
 
 
+OVERFLOW = Fraction(2**1024 - 2**970)  # DBL_MAX + half an ulp: rounds to inf
+
+
 def exact_rounded(a, b):
-    """The oracle: the exact sum in Fractions, rounded once by float()."""
-    return float(sum(Fraction(x) * Fraction(y) for x, y in zip(a, b, strict=True)))
+    """The oracle: the exact sum in Fractions, rounded once by float(), or the
+    infinity it rounds to when it is beyond float64's range."""
+    total = sum(Fraction(x) * Fraction(y) for x, y in zip(a, b, strict=True))
+    if abs(total) >= OVERFLOW:
+        return math.inf if total > 0 else -math.inf
+    return float(total)
 
 
 def gendot(n, condition, rng):
@@ -51,11 +60,11 @@ def gendot(n, condition, rng):
 
 @pytest.mark.parametrize("log10_condition", [0, 8, 16, 24, 32, 48, 64, 100, 150, 200, 300])
 @pytest.mark.parametrize("n", [2, 7, 50, 1000, pytest.param(5000, marks=pytest.mark.slow)])
-def test_accurate_is_correctly_rounded_at_any_condition_number(n, log10_condition):
+def test_accurate_is_correctly_rounded_at_any_condition_number(impl, n, log10_condition):
     rng = random.Random(n * 1000 + log10_condition)
     for _ in range(5):
         a, b = gendot(n, 10.0**log10_condition, rng)
-        assert vecdot.dot(a, b, accurate=True) == exact_rounded(a, b)
+        assert impl.dot(a, b, accurate=True) == exact_rounded(a, b)
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
@@ -63,16 +72,13 @@ finite = st.floats(allow_nan=False, allow_infinity=False)
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(finite, finite), max_size=40))
-def test_accurate_is_correctly_rounded_for_any_finite_floats(pairs):
+def test_accurate_is_correctly_rounded_for_any_finite_floats(impl, pairs):
     # Any finite values: huge products that overflow float64 and tiny ones
     # that underflow are still summed exactly.
     a = [p for p, _ in pairs]
     b = [q for _, q in pairs]
-    total = sum(Fraction(x) * Fraction(y) for x, y in pairs)
-    expected = vecdot._native.dot(a, b, accurate=True)
-    if abs(total) < Fraction(2**1024 - 2**970):
-        assert expected == float(total)
-    assert vecdot.dot(a, b, accurate=True) == expected
+    got, want = impl.dot(a, b, accurate=True), exact_rounded(a, b)
+    assert got == want and math.copysign(1, got) == math.copysign(1, want)
 
 
 @settings(max_examples=200, deadline=None)
@@ -80,30 +86,30 @@ def test_accurate_is_correctly_rounded_for_any_finite_floats(pairs):
     st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=200),
     st.randoms(use_true_random=False),
 )
-def test_accurate_survives_cancelling_pairs(values, rng):
+def test_accurate_survives_cancelling_pairs(impl, values, rng):
     # x*y and (-x)*y cancel exactly; what is left is one small term.
     a = values + [-v for v in values] + [1.0]
     b = values + values + [2.0**-40]
     pairs = list(zip(a, b, strict=True))
     rng.shuffle(pairs)
     a, b = [p for p, _ in pairs], [q for _, q in pairs]
-    assert vecdot.dot(a, b, accurate=True) == 2.0**-40
+    assert impl.dot(a, b, accurate=True) == 2.0**-40
 
 
 @pytest.mark.slow
-def test_accurate_on_large_buffers_uses_every_element():
+def test_accurate_on_large_buffers_uses_every_element(impl):
     rng = np.random.default_rng(7)
     a = rng.standard_normal(300_001)
     b = rng.standard_normal(300_001)
-    assert vecdot.dot(a, b, accurate=True) == exact_rounded(a.tolist(), b.tolist())
+    assert impl.dot(a, b, accurate=True) == exact_rounded(a.tolist(), b.tolist())
 
 
-def test_accurate_float32_buffers_are_exact():
+def test_accurate_float32_buffers_are_exact(impl):
     rng = np.random.default_rng(8)
     a = rng.standard_normal(10_000).astype(np.float32)
     b = rng.standard_normal(10_000).astype(np.float32)
     expected = exact_rounded([float(x) for x in a], [float(y) for y in b])
-    assert vecdot.dot(a, b, accurate=True) == expected
+    assert impl.dot(a, b, accurate=True) == expected
 
 
 @pytest.mark.parametrize(
@@ -131,17 +137,20 @@ moderate = st.floats(-1e100, 1e100).map(lambda v: 0.0 if abs(v) < 1e-140 else v)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(moderate, moderate), max_size=300))
-def test_fast_is_within_its_documented_error_bound(pairs):
+def test_fast_is_within_its_documented_error_bound(impl, pairs):
     a = [p for p, _ in pairs]
     b = [q for _, q in pairs]
     n = len(pairs)
     exact = sum(Fraction(x) * Fraction(y) for x, y in pairs)
     magnitude = sum(abs(Fraction(x) * Fraction(y)) for x, y in pairs)
-    k = -(-n // 16) + 4 + 1  # gamma(ceil(n/16) + 4 + threads), threads = 1
+    # gamma(ceil(min(n, CHUNK_SIZE)/LANES) + 4 + ceil(n/CHUNK_SIZE)) (README, Accuracy)
+    chunk, lanes = vecdot._vecdot.CHUNK_SIZE, vecdot._vecdot.LANES
+    k = -(-min(n, chunk) // lanes) + 4 + -(-n // chunk)
     gamma = k * U / (1 - k * U)
-    assert abs(Fraction(vecdot.dot(a, b)) - exact) <= gamma * magnitude
+    assert abs(Fraction(impl.dot(a, b)) - exact) <= gamma * magnitude
 
 
+@pytest.mark.c_only  # compares the two backends
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(finite, finite), max_size=100))
 def test_fast_matches_the_reference_bit_for_bit(pairs):
@@ -153,6 +162,7 @@ def test_fast_matches_the_reference_bit_for_bit(pairs):
         assert math.copysign(1, got) == math.copysign(1, want)
 
 
+@pytest.mark.c_only  # compares the two backends
 @pytest.mark.parametrize("threads", [1, 2, 3, 4])
 def test_fast_with_threads_matches_the_reference(threads):
     rng = np.random.default_rng(threads)

@@ -58,6 +58,9 @@ ERRORS = [
     (np.zeros(2, dtype=np.longdouble), [1.0, 2.0], TypeError, r"unsupported buffer format 'g'"),
     (memoryview(b"abcd").cast("c"), [1.0] * 4, TypeError, r"unsupported buffer format 'c'"),
     (np.zeros(2, dtype="i1,i1"), [1.0, 2.0], TypeError, r"unsupported buffer format"),
+    # -- buffers their exporter refuses to describe (numpy's ValueError, chained)
+    ([1.0, 2.0], np.zeros(2, dtype="M8[s]"), TypeError,
+     r"^dot\(\) argument b cannot be read as a buffer: cannot include dtype 'M' in a buffer$"),
     # -- exceptions raised by the caller's own objects pass through unchanged
     ([BadFloat()], [1.0], Boom, r"^from __float__$"),
     (BadIter(), [1.0], Boom, r"^from __iter__$"),
@@ -111,16 +114,53 @@ def test_vectors_are_positional_only(impl):
         impl.dot(a=[1.0], b=[1.0])
 
 
-def test_accurate_truth_value_errors_propagate(impl):
-    class NoBool:
-        def __bool__(self):
-            raise Boom("from __bool__")
+class NoBool:
+    def __bool__(self):
+        raise Boom("from __bool__")
 
+
+def test_accurate_truth_value_errors_propagate(impl):
     with pytest.raises(Boom):
         impl.dot([1.0], [1.0], accurate=NoBool())
 
 
-def test_list_shrunk_by_an_items_float_is_an_error_not_a_crash():
+def test_unexportable_buffer_error_is_chained_from_the_exporters():
+    with pytest.raises(TypeError) as caught:
+        vecdot.dot(np.zeros(2, dtype="M8[s]"), [1.0, 2.0])
+    assert type(caught.value.__cause__) is ValueError
+    assert caught.value.__suppress_context__
+
+
+# Arguments are checked in one order, accurate, threads, a, b, then the lengths,
+# and the first problem is the one raised: a bad keyword is reported before any
+# vector is read (a generator is not consumed for nothing).
+CHECK_ORDER = [
+    # (keywords, a, b, exception, message pattern): every argument here is wrong
+    # from the one that must be reported on
+    ({"accurate": NoBool(), "threads": 0}, [1.0], ["x"], Boom, r"from __bool__"),
+    ({"accurate": NoBool()}, ["x"], [1.0, 2.0], Boom, r"from __bool__"),
+    ({"threads": 0}, ["x"], ["y"], ValueError, r"threads must be at least 1"),
+    ({"threads": 1.5}, 1.0, [1.0], TypeError, r"threads must be an int"),
+    ({}, ["x"], None, TypeError, r"argument a\[0\] must be a real number"),
+    ({}, [1.0], ["x"], TypeError, r"argument b\[0\] must be a real number"),
+    ({}, [1.0, 2.0], [BadFloat()], Boom, r"from __float__"),
+]
+
+
+@pytest.mark.parametrize("kwargs, a, b, exc, pattern", CHECK_ORDER)
+def test_arguments_are_checked_in_order_accurate_threads_a_b(impl, kwargs, a, b, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        impl.dot(a, b, **kwargs)
+
+
+def test_a_bad_keyword_leaves_generators_unread(impl):
+    a = (x for x in [1.0, 2.0])
+    with pytest.raises(ValueError, match="threads"):
+        impl.dot(a, [1.0, 2.0], threads=0)
+    assert list(a) == [1.0, 2.0]
+
+
+def test_list_shrunk_by_an_items_float_is_an_error_not_a_crash(impl):
     victims = []
 
     class Shrinker:
@@ -130,7 +170,7 @@ def test_list_shrunk_by_an_items_float_is_an_error_not_a_crash():
 
     victims.extend([Shrinker(), 1.0, 2.0])
     with pytest.raises(RuntimeError, match=r"argument a changed size during conversion"):
-        vecdot.dot(victims, [1.0, 2.0, 3.0])
+        impl.dot(victims, [1.0, 2.0, 3.0])
 
 
 def test_fraction_too_large_for_float_propagates_its_overflow(impl):

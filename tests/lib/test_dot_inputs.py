@@ -9,11 +9,13 @@ import decimal
 import enum
 import fractions
 import inspect
+import math
 
 import numpy as np
 import pytest
 import vecdot
 import vecdot._native
+import vecdot._vecdot
 
 A = [1.5, -2.0, 3.25, 4.0, -0.5]
 B = [2.0, 0.5, -1.0, 8.0, 3.0]
@@ -141,18 +143,48 @@ def test_inf_and_nan_follow_ieee(impl, a, b, expected, accurate):
         assert result == expected
 
 
+# The sign of a zero result (README, API): a zero sum is +0.0 in both modes, as
+# math.sumprod and math.fsum give (numpy gives -0.0 for [-0.0] . [1.0]); only the
+# exact mode gives -0.0, for a negative sum too small for float64, as correct
+# rounding requires. (-0.0 == 0.0, so the sign is compared on its own.)
+ZERO_SIGNS = [
+    ([-0.0], [1.0], False, 1.0),  # one product of -0.0
+    ([-0.0], [1.0], True, 1.0),
+    ([-0.0, -0.0], [1.0, 5.0], False, 1.0),  # every product -0.0
+    ([-0.0, -0.0], [1.0, 5.0], True, 1.0),
+    ([1.0, -1.0], [3.0, 3.0], False, 1.0),  # products that cancel
+    ([1.0, -1.0], [3.0, 3.0], True, 1.0),
+    ([-(2.0**-600)], [2.0**-600], False, 1.0),  # the product underflows to -0.0
+    ([-(2.0**-600)], [2.0**-600], True, -1.0),  # exactly -2^-1200: rounds to -0.0
+]
+
+
+@pytest.mark.parametrize("a, b, accurate, sign", ZERO_SIGNS)
+def test_sign_of_a_zero_result(impl, a, b, accurate, sign):
+    result = impl.dot(a, b, accurate=accurate)
+    assert result == 0.0 and math.copysign(1.0, result) == sign
+
+
+@pytest.mark.parametrize("accurate", [False, True])
+def test_zero_sum_of_a_long_vector_is_positive_zero(impl, accurate):
+    # Chunk sums added in order, and with threads: still +0.0.
+    n = 3 * vecdot._vecdot.CHUNK_SIZE
+    result = impl.dot(np.full(n, -0.0), np.ones(n), accurate=accurate, threads=3)
+    assert result == 0.0 and math.copysign(1.0, result) == 1.0
+
+
 def test_same_object_for_both_arguments(impl):
     x = np.arange(100.0)
     assert impl.dot(x, x) == float(sum(i * i for i in range(100)))
 
 
-def test_unaligned_float64_buffer():
+def test_unaligned_float64_buffer(impl):
     raw = bytearray(8 * 5 + 1)
     view = memoryview(raw)[1:].cast("d")  # an odd address: read with memcpy
     for i, x in enumerate(A):
         view[i] = x
-    assert vecdot.dot(view, B) == EXPECTED
-    assert vecdot.dot(view, B, accurate=True) == EXPECTED
+    assert impl.dot(view, B) == EXPECTED
+    assert impl.dot(view, B, accurate=True) == EXPECTED
 
 
 @pytest.mark.parametrize("accurate", [False, True])
@@ -164,13 +196,14 @@ def test_accurate_flag_takes_any_truth_value(impl, accurate):
 
 @pytest.mark.parametrize("threads", [None, 1, 2, 3, 64, 1000])
 def test_threads_change_nothing_for_exact_sums(impl, threads):
-    n = (1 << 18) + 1001
+    n = 32 * vecdot._vecdot.MIN_PER_THREAD + 1001  # enough for 32 threads and a ragged tail
     a = np.arange(n, dtype=np.float64) % 1000
     b = np.ones(n)
     expected = sum(i % 1000 for i in range(n))
     assert impl.dot(a, b, threads=threads) == expected
 
 
+@pytest.mark.c_only  # the C functions' text signatures
 def test_signature_is_introspectable():
     sig = inspect.signature(vecdot.dot)
     assert str(sig) == "(a, b, /, *, accurate=False, threads=None)"
@@ -178,6 +211,7 @@ def test_signature_is_introspectable():
     assert str(inspect.signature(vecdot.parse)) == "(text, /)"
 
 
+@pytest.mark.c_only  # compares the two backends
 def test_native_reference_has_the_same_signatures():
     for name in ("dot", "hello", "parse"):
         c_sig = inspect.signature(getattr(vecdot, name))

@@ -1,22 +1,25 @@
-"""Properties of the C extension itself: packaging, module init, zero copy,
-the GIL, references and memory. (The pure-Python reference has none of
-these to test.)"""
+"""Properties of the C extension itself: packaging, module init, its constants,
+zero copy, references and memory; the GIL and threads are test_extension_threads.py.
+(The pure-Python reference has none of these to test: every test here is c_only.)"""
 
 import array
 import gc
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import sysconfig
-import threading
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 import vecdot
+import vecdot._native
 import vecdot._vecdot
+
+pytestmark = pytest.mark.c_only
 
 # ---- packaging and init ------------------------------------------------------
 
@@ -47,6 +50,36 @@ def test_each_import_gets_its_own_module_state():
     assert first.dot([1, 2], [3, 4]) == 11.0
 
 
+# ---- constants ----------------------------------------------------------------
+
+
+def test_exports_its_constants_and_the_stub_declares_each():
+    exported = {name for name in dir(vecdot._vecdot) if name.isupper()}
+    stub = (Path(vecdot.__file__).parent / "_vecdot.pyi").read_text()
+    assert exported == set(re.findall(r"^([A-Z_]+): Final\[int\]", stub, re.MULTILINE))
+    assert exported >= {"CHUNK_SIZE", "LANES", "MIN_PER_THREAD", "MAX_THREADS", "GIL_RELEASE_MIN"}
+    assert all(type(getattr(vecdot._vecdot, name)) is int for name in exported)
+
+
+def test_the_reference_reads_the_constants_it_follows():
+    # vecdot._native sums in the C kernel's chunks and lanes: the same objects.
+    assert vecdot._native.CHUNK_SIZE is vecdot._vecdot.CHUNK_SIZE
+    assert vecdot._native.LANES is vecdot._vecdot.LANES
+
+
+def test_chunk_size_decides_the_order_of_operations():
+    # 1 + 2^53 - 2^53 in one chunk's lane 0 loses the 1 (it is absorbed); with the
+    # 1 alone in the chunk before, the chunk sums keep it. Same vector, moved by
+    # one chunk: only CHUNK_SIZE can tell the two apart.
+    chunk, lanes = vecdot._vecdot.CHUNK_SIZE, vecdot._vecdot.LANES
+    a = np.zeros(2 * chunk)
+    a[0], a[lanes], a[2 * lanes] = 1.0, 2.0**53, -(2.0**53)
+    assert vecdot.dot(a, np.ones(2 * chunk)) == 0.0
+    a[:] = 0.0
+    a[chunk - lanes], a[chunk], a[chunk + lanes] = 1.0, 2.0**53, -(2.0**53)
+    assert vecdot.dot(a, np.ones(2 * chunk)) == 1.0
+
+
 def run_python(code, **env):
     environment = {**os.environ, **env}
     return subprocess.run(
@@ -58,6 +91,27 @@ def test_invalid_thread_setting_fails_the_import_loudly():
     result = run_python("import vecdot", VECDOT_NUM_THREADS="many")
     assert result.returncode != 0
     assert "VECDOT_NUM_THREADS must be a positive integer, not 'many'" in result.stderr
+
+
+def test_failing_cpu_count_fails_the_import_with_its_own_error():
+    # The CPU count is len(os.sched_getaffinity(0)) on 3.11 and 3.12; a len()
+    # that raises must fail the import with that error (it was passed on to
+    # PyLong_FromSsize_t unchecked), never a SystemError.
+    code = """
+import os
+class Cpus:
+    def __len__(self):
+        raise KeyError("from __len__")
+if hasattr(os, "process_cpu_count"):
+    del os.process_cpu_count
+os.sched_getaffinity = lambda pid: Cpus()
+import vecdot
+"""
+    environment = {k: v for k, v in os.environ.items() if k != "VECDOT_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert "KeyError: 'from __len__'" in result.stderr and "SystemError" not in result.stderr
 
 
 def test_valid_thread_setting_imports():
@@ -93,92 +147,6 @@ def test_lists_are_converted_once_not_kept():
         tracemalloc.stop()
     assert after - before < 4096  # the temporary arrays are gone
     assert peak - before >= 2 * 8 * 100_000  # and they were C doubles, not objects
-
-
-# ---- the GIL -----------------------------------------------------------------
-
-
-def test_two_threads_computing_large_dots_overlap():
-    # With the switch interval at 10 s nothing forces a thread to give up
-    # the GIL: the main thread can only run while the worker is still inside
-    # dot() if dot() released the GIL itself.
-    n = 1 << 22
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(n)
-    a = np.concatenate([x, -x])  # cancels to exactly 0: the slow exact path
-    b = np.concatenate([x, x])
-    started, worker_done = threading.Event(), threading.Event()
-    seen_while_running = []
-
-    def worker():
-        started.set()
-        vecdot.dot(a, b, accurate=True, threads=1)
-        worker_done.set()
-
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(10.0)
-    try:
-        thread = threading.Thread(target=worker)
-        thread.start()
-        started.wait()
-        seen_while_running.append(not worker_done.is_set())
-        # And this thread's own large dot runs alongside, too.
-        result = vecdot.dot(b, b, threads=1)
-        thread.join(timeout=120)
-    finally:
-        sys.setswitchinterval(old)
-    assert seen_while_running == [True]
-    assert result == vecdot.dot(b, b, threads=1)
-
-
-def test_threaded_dots_from_many_python_threads_share_the_pool():
-    # Each call posts its own job to the same helper threads; no call may see
-    # another's chunks or wait on another's job.
-    n = 5 * (1 << 16) + 3
-    rng = np.random.default_rng(5)
-    vectors = [(rng.standard_normal(n), rng.standard_normal(n)) for _ in range(6)]
-    expected = [vecdot.dot(a, b, threads=1) for a, b in vectors]
-    results = [[] for _ in vectors]
-
-    def worker(k):
-        a, b = vectors[k]
-        for t in range(20):
-            results[k].append(vecdot.dot(a, b, threads=2 + t % 3))
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(len(vectors))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert results == [[e] * 20 for e in expected]  # the same bits whatever the threads
-
-
-def test_a_forked_child_computes_threaded_dots():
-    # The parent's helper threads do not exist in a child: the pool must start
-    # over there, not wait for them. In a child interpreter, so a hang is a
-    # timeout, not a stuck test run.
-    code = """
-import os, sys, warnings
-import numpy as np, vecdot
-a = np.arange(1 << 18, dtype=float) % 7
-b = np.arange(1 << 18, dtype=float) % 5
-want = vecdot.dot(a, b, threads=1)
-assert vecdot.dot(a, b, threads=4) == want      # the pool is up
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
-    pid = os.fork()
-if pid == 0:
-    ok = all(vecdot.dot(a, b, threads=4) == want for _ in range(5))
-    os._exit(0 if ok else 1)
-_, status = os.waitpid(pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0, status
-assert vecdot.dot(a, b, threads=4) == want
-print("ok")
-"""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
 
 
 # ---- references, buffers and memory over many calls ---------------------------

@@ -37,7 +37,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 # Casting numpy complex values to float warns in both implementations alike.
-pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+# Each test calls both backends itself (or crashes C on purpose): it runs once.
+pytestmark = [pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning"), pytest.mark.c_only]
 
 EXAMPLES = int(os.environ.get("VECDOT_HOSTILE_EXAMPLES", "300"))
 hostile = settings(max_examples=EXAMPLES, deadline=None,

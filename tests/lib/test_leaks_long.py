@@ -7,9 +7,12 @@ counts of the arguments, and the process's resident memory. A leak of one object
 one reference or one small buffer per call would grow them by 100,000; the limits
 allow a few hundred, for caches that fill once.
 
-The cases cover each way through the binding: the stack buffer (up to 16 values) and
-the heap one, buffers read in place and converted, the GIL released (8192 values and
-up) and the threaded kernel, and every kind of error after something was acquired.
+The cases cover each way through the binding: converted values held in the call's
+own frame (up to INLINE_VALUES of them) and on the heap, buffers read in place and
+converted, the exact sum, the GIL released (from GIL_RELEASE_MIN elements) and the
+threaded kernel, and every kind of error after something was acquired. The sizes come
+from the extension's own constants, and test_case_takes_the_path_it_is_named_for
+checks, by what each path does, that each case gets there.
 
 scripts/asan.sh and scripts/valgrind.sh run this with fewer calls: their tools find
 leaks per allocation, and RSS means nothing under them (PYTHONMALLOC=malloc, so the
@@ -25,9 +28,11 @@ import time
 import numpy as np
 import pytest
 import vecdot
+from probes import calls_without_the_gil, helper_threads_started, peak_bytes
+from vecdot._vecdot import GIL_RELEASE_MIN, INLINE_VALUES, MIN_PER_THREAD
 
 # Minutes of calls: the image build skips it (-m "not slow"); make test-lib runs it.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.c_only]
 
 CALLS = int(os.environ.get("VECDOT_LEAK_CALLS", "100000"))
 WARMUP = max(CALLS // 10, 100)
@@ -59,16 +64,21 @@ def failing_after(n):
     raise Boom("from the generator")
 
 
-SMALL = [1.0, 2.0, 3.0]
-LONG = [float(i) for i in range(100)]                       # heap path: over 16 values
+SMALL = [float(i) for i in range(INLINE_VALUES)]             # converted into the frame
+LONG = [float(i) for i in range(100)]                        # over INLINE_VALUES: the heap
 LONG_TUPLE = tuple(LONG)
 MIXED = [1, 2.5, True, Number()] * 5                         # every item kind converted
-CANCEL = [1e16, 1.0, -1e16] * 33 + [1.0]                     # accurate: the exact path
+# Sums to exactly 0: lib/c/exact.c never certifies a zero from its compensated
+# pass (certified() rejects hi == 0), so the superaccumulator decides.
+CANCEL = [1e16, 1.0, -1e16, -1.0] * 25
 F64 = np.linspace(-1, 1, 100)
 F32_STRIDED = np.linspace(-1, 1, 300, dtype=np.float32)[::3]
 INT_BUFFER = array.array("q", range(100))
-BIG = np.ones(8192)                                          # the GIL is released
-HUGE = np.ones(1 << 18)                                      # two threads
+# The GIL is released from GIL_RELEASE_MIN elements; the exact sum keeps the call
+# inside C long enough (about 0.5 ms) for the probe to see another thread run.
+BIG_CANCEL = np.resize([1e16, 1.0, -1e16, -1.0], GIL_RELEASE_MIN)
+BIG_ONES = np.ones(GIL_RELEASE_MIN)
+HUGE = np.ones(2 * MIN_PER_THREAD)                          # the least that two threads share
 BAD_TAIL = LONG[:99] + ["x"]
 BIG_INT_TAIL = LONG[:99] + [10**400]
 BAD_FLOAT_TAIL = LONG[:99] + [BadNumber()]
@@ -87,13 +97,13 @@ CASES = {
     "dot long lists": (lambda: vecdot.dot(LONG, LONG), None, 1),
     "dot tuple and list": (lambda: vecdot.dot(LONG_TUPLE, LONG), None, 1),
     "dot mixed items": (lambda: vecdot.dot(MIXED, MIXED), None, 1),
-    "dot accurate, exact path": (lambda: vecdot.dot(CANCEL, CANCEL, accurate=True), None, 1),
+    "dot accurate, exact path": (lambda: vecdot.dot(CANCEL, [1.0] * 100, accurate=True), None, 1),
     "dot float64 buffers": (lambda: vecdot.dot(F64, F64, accurate=True), None, 1),
     "dot strided float32": (lambda: vecdot.dot(F32_STRIDED, F64), None, 1),
     "dot int buffer": (lambda: vecdot.dot(INT_BUFFER, LONG), None, 1),
     "dot generators": (lambda: vecdot.dot((x for x in LONG), iter(LONG)), None, 1),
-    "dot without the GIL": (lambda: vecdot.dot(BIG, BIG), None, 1),
-    "dot with two threads": (lambda: vecdot.dot(HUGE, HUGE, threads=2), None, 0.02),
+    "dot without the GIL": (lambda: vecdot.dot(BIG_CANCEL, BIG_ONES, accurate=True), None, 0.05),
+    "dot with two threads": (lambda: vecdot.dot(HUGE, HUGE, threads=2), None, 0.2),
     # dot: errors after something was acquired
     "dot length mismatch": (lambda: vecdot.dot(LONG, LONG[:-1]), ValueError, 1),
     "dot bad item after 99": (lambda: vecdot.dot(LONG, BAD_TAIL), TypeError, 1),
@@ -144,7 +154,7 @@ def snapshot(arguments):
     }
 
 
-ARGUMENTS = [SMALL, LONG, LONG_TUPLE, MIXED, CANCEL, F64, F32_STRIDED, INT_BUFFER, BIG, HUGE,
+ARGUMENTS = [SMALL, LONG, LONG_TUPLE, MIXED, CANCEL, F64, F32_STRIDED, INT_BUFFER, BIG_CANCEL, BIG_ONES, HUGE,
              BAD_TAIL, BIG_INT_TAIL, BAD_FLOAT_TAIL, TWO_D, HALF, NO_BOOL, TEXT, BYTES]
 
 
@@ -172,3 +182,24 @@ def test_calls_leak_nothing(name):
     assert after["refcounts"] == before["refcounts"]
     # 100,000 leaked bytes would be one byte per call: far below any real leak.
     assert after["rss"] - before["rss"] < max(1 << 20, calls)
+
+
+# ---- each case reaches the path it is named for ----------------------------------
+
+
+def test_case_takes_the_path_it_is_named_for():
+    # Converted values: none allocated up to INLINE_VALUES, two heap arrays past it.
+    # (A heap array for SMALL would be 2 x 8 x INLINE_VALUES bytes.)
+    assert peak_bytes(CASES["dot small lists"][0]) < 8 * INLINE_VALUES
+    assert len(LONG) > INLINE_VALUES
+    assert peak_bytes(CASES["dot long lists"][0]) >= 2 * 8 * len(LONG)
+    # Buffers of doubles are read in place; an integer buffer is converted.
+    assert peak_bytes(CASES["dot float64 buffers"][0]) < 8 * len(F64)
+    assert peak_bytes(CASES["dot int buffer"][0]) >= 8 * len(INT_BUFFER)
+    # The GIL: released by the case, never by the same call one element shorter.
+    assert calls_without_the_gil(vecdot.dot, BIG_CANCEL, BIG_ONES, accurate=True) > 0
+    assert calls_without_the_gil(vecdot.dot, BIG_CANCEL[:-1], BIG_ONES[:-1], accurate=True) == 0
+    # Threads: the case's call starts one helper; one element fewer starts none.
+    setup = f"import numpy as np, vecdot; a = np.ones({len(HUGE)})"
+    assert helper_threads_started(setup, "vecdot.dot(a, a, threads=2)") == 1
+    assert helper_threads_started(setup, "vecdot.dot(a[:-1], a[:-1], threads=2)") == 0

@@ -6,9 +6,9 @@ from array import array
 
 import pytest
 import vecdot
-import vecdot._native
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from probes import peak_bytes
 
 
 def bits(values):
@@ -74,6 +74,27 @@ def test_non_text_is_a_type_error(impl, text):
         impl.parse(text)
 
 
+def parse_failing(text):
+    def call():
+        with pytest.raises(ValueError):
+            vecdot.parse(text)
+    return call
+
+
+@pytest.mark.c_only  # the C binding's allocations (the reference splits the text)
+@pytest.mark.parametrize("text", ["," * 1_000_000, "1" + "," * 1_000_000, "1,2,3,x" + ",4" * 500_000])
+def test_text_that_fails_early_allocates_little(text):
+    # The values grow as fields parse, at most to the field count: 1,000,000
+    # commas used to allocate 8 MB of results before the first field failed.
+    assert peak_bytes(parse_failing(text)) < 64 * 1024
+
+
+@pytest.mark.c_only
+def test_values_take_about_eight_bytes_each():
+    text = ",".join(["1.5"] * 100_000)
+    assert 8 * 100_000 <= peak_bytes(lambda: vecdot.parse(text)) <= 3 * 8 * 100_000 + 64 * 1024
+
+
 # ---- float() is the oracle, on generated text ---------------------------------
 
 digits = st.text("0123456789", min_size=1, max_size=25)
@@ -134,4 +155,3 @@ def test_a_list_of_reprs_round_trips_exactly(values):
     text = ",".join(map(repr, values))
     # repr() drops a nan's sign and payload; float(repr(v)) is what comes back.
     assert bits(vecdot.parse(text)) == bits([float(repr(v)) for v in values])
-    assert bits(vecdot.parse(text)) == bits(vecdot._native.parse(text))

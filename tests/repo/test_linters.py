@@ -2,10 +2,12 @@
 
 A linter configured to find nothing would pass every tree. Each case here is a small
 file with one real mistake, linted from a directory that carries the repository's
-config (ruff.toml, .yamllint.yaml), and must be reported; its fixed twin must pass,
-so the case proves the rule, not a broken tool.
+config (ruff.toml, .yamllint.yaml; cppcheck's flags from the Makefile), and must be
+reported; its fixed twin must pass, so the case proves the rule, not a broken tool.
 """
 
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,29 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the linters live in the same virtualenv (requirements-lint.txt)
+
+
+def makefile_variable(name):
+    """A variable's value in the Makefile, continuation lines joined."""
+    text = (REPO / "Makefile").read_text().replace("\\\n", " ")
+    return shlex.split(re.search(rf"^{name}\s*:?=(.*)$", text, re.MULTILINE).group(1))
+
+
+# cppcheck: an else-if that repeats its if's condition (multiCondition, a style check:
+# by default cppcheck reports errors only, so this proves the Makefile's --enable).
+SIGN_C = """int
+sign(int x)
+{
+    int s = 0;
+    if (x > 0) {
+        s = 1;
+    }
+    else if (x %s 0) {
+        s = -1;
+    }
+    return s;
+}
+"""
 
 CASES = {
     # ruff: an unused import (F401) and a zip() of vectors without strict= (B905).
@@ -28,6 +53,7 @@ CASES = {
     # yamllint: a duplicated key, which YAML loaders silently resolve to the last one.
     "yamllint": ("check.yml", "services:\n  a: 1\n  a: 2\n", "services:\n  a: 1\n",
                  ["yamllint", "--strict", "check.yml"]),
+    "cppcheck": ("check.c", SIGN_C % ">", SIGN_C % "<", ["cppcheck", *makefile_variable("CPPCHECK_FLAGS"), "check.c"]),
 }
 
 
@@ -36,7 +62,9 @@ def test_linter_reports_a_real_mistake_and_passes_its_fix(tool, tmp_path):
     name, bad, good, command = CASES[tool]
     for config in ("ruff.toml", ".yamllint.yaml"):
         shutil.copy(REPO / config, tmp_path / config)
-    executable = str(BIN / command[0])
+    # The Python linters are in the virtualenv; cppcheck is a system package (.ci/run).
+    executable = str(BIN / command[0]) if (BIN / command[0]).exists() else shutil.which(command[0])
+    assert executable, f"{command[0]} is not installed"
 
     (tmp_path / name).write_text(bad)
     found = subprocess.run([executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=60)

@@ -92,6 +92,8 @@ down() {
     if [[ $(docker node inspect self -f "{{index .Spec.Labels \"$label\"}}" 2>/dev/null) == "$stack" ]]; then
         say "leaving the swarm that swarm-up created"
         docker swarm leave --force >/dev/null
+        # `swarm init` made this bridge for its containers and `swarm leave` keeps it.
+        docker network rm docker_gwbridge >/dev/null 2>&1 || true
     else
         say "this swarm was not created by swarm-up: staying in it"
     fi

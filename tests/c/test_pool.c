@@ -224,6 +224,29 @@ test_threads_on_busy_cores(void)
     free(b);
 }
 
+/* Small integers, so every sum is exact: a[i] = i % ma, b[i] = i % mb - 1. */
+static void
+fill(double *a, double *b, size_t n, size_t ma, size_t mb)
+{
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (double)(i % ma);
+        b[i] = (double)(i % mb) - 1;
+    }
+}
+
+/* One check: the forked child `pid` exited with status 0. */
+static void
+check_child_passed(pid_t pid, const char *what)
+{
+    int status = -1;
+    checks++;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
+        || WEXITSTATUS(status) != 0) {
+        failures++;
+        printf("FAIL %s: status %d\n", what, status);
+    }
+}
+
 /* A child forked after the pool started has none of the parent's helpers:
  * its threaded calls must start their own, not wait for ghosts. (Built with
  * SKIP_FORK_TEST under qemu-user 7.2, where a child forked while any thread
@@ -237,10 +260,7 @@ test_fork_after_threads(void)
 #endif
     size_t n = 4 * VD_MIN_PER_THREAD;
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-    for (size_t i = 0; i < n; i++) {
-        a[i] = (double)(i % 9);
-        b[i] = (double)(i % 4) - 1;
-    }
+    fill(a, b, n, 9, 4);
     double want = integer_dot(a, b, n);
     CHECK_EQ(vd_dot(f64(a), f64(b), n, 4), want);       /* the pool is up */
     fflush(stdout);
@@ -252,13 +272,7 @@ test_fork_after_threads(void)
         }
         _exit(ok ? 0 : 1);
     }
-    int status = -1;
-    checks++;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
-        || WEXITSTATUS(status) != 0) {
-        failures++;
-        printf("FAIL threaded dot in a forked child: status %d\n", status);
-    }
+    check_child_passed(pid, "threaded dot in a forked child");
     CHECK_EQ(vd_dot(f64(a), f64(b), n, 4), want);       /* and in the parent */
     free(a);
     free(b);
@@ -275,10 +289,7 @@ test_fork_from_a_child_without_a_pool(void)
 #endif
     size_t n = 4 * VD_MIN_PER_THREAD;
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-    for (size_t i = 0; i < n; i++) {
-        a[i] = (double)(i % 5);
-        b[i] = (double)(i % 3) - 1;
-    }
+    fill(a, b, n, 5, 3);
     double want = integer_dot(a, b, n);
     CHECK_EQ(vd_dot(f64(a), f64(b), n, 4), want);       /* the pool is up */
     fflush(stdout);
@@ -296,13 +307,7 @@ test_fork_from_a_child_without_a_pool(void)
               && WIFEXITED(status) && WEXITSTATUS(status) == 0;
         _exit(ok ? 0 : 1);
     }
-    int status = -1;
-    checks++;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
-        || WEXITSTATUS(status) != 0) {
-        failures++;
-        printf("FAIL fork from a child without a pool: status %d\n", status);
-    }
+    check_child_passed(pid, "fork from a child without a pool");
     CHECK_EQ(vd_dot(f64(a), f64(b), n, 4), want);       /* the parent's pool */
     free(a);
     free(b);

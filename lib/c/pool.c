@@ -12,46 +12,42 @@
  * helper that finishes a job polls for the next one for VD_POOL_SPIN_NS,
  * then sleeps on one condition variable, which is signalled once per ticket.
  * The lock is held for a few instructions at a time (taking or posting a
- * ticket, one poll, counting a user out), never while a job runs.
+ * ticket, one poll, counting a user out), never while a job runs. The
+ * threads, locks and condition variables are the OS's (thread.h).
  */
 /* clock_gettime(CLOCK_MONOTONIC) and pthread_atfork, where POSIX has them. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "pool.h"
-
-#if !defined(__STDC_NO_THREADS__) && defined(__has_include)
-#  if __has_include(<threads.h>)
-#    include <threads.h>
-#    define VD_HAVE_THREADS 1
-#  endif
-#  if __has_include(<pthread.h>)
-#    include <pthread.h>
-#    define VD_HAVE_ATFORK 1
-#  endif
-#endif
+#include "thread.h"
 
 #ifdef VD_HAVE_THREADS
 
 #include <stdlib.h>
 #include <time.h>
 
+/* Windows has no fork; everywhere else a child must not inherit the pool. */
+#ifdef VD_THREADS_POSIX
+#  define VD_HAVE_ATFORK 1
+#endif
+
 /* More helpers than this never help a memory-bound loop (dot.h caps callers
  * at VD_MAX_THREADS, the caller itself included). */
 #define VD_POOL_MAX 63
 
 typedef struct {
-    mtx_t lock;
-    cnd_t wake;             /* a ticket was posted */
+    vd_mutex lock;
+    vd_cond wake;           /* a ticket was posted */
     vd_job *head, *tail;    /* jobs with tickets left, oldest first */
     size_t threads;         /* helpers started on this pool */
     void *abandoned;        /* the pool before the last fork, kept reachable */
 } pool_state;
 
 /* NULL when no pool could be made (no memory, no atfork handlers): every
- * job then runs on its caller alone. Set once under call_once, and again
+ * job then runs on its caller alone. Set once under vd_once, and again
  * only in a forked child, which has one thread. */
 static pool_state *pool;
-static once_flag pool_once = ONCE_FLAG_INIT;
+static vd_once_flag pool_once = VD_ONCE_INIT;
 
 static pool_state *
 new_pool(void)
@@ -60,12 +56,12 @@ new_pool(void)
     if (p == NULL) {
         return NULL;
     }
-    if (mtx_init(&p->lock, mtx_plain) != thrd_success) {
+    if (vd_mutex_init(&p->lock) != 0) {
         free(p);
         return NULL;
     }
-    if (cnd_init(&p->wake) != thrd_success) {
-        mtx_destroy(&p->lock);
+    if (vd_cond_init(&p->wake) != 0) {
+        vd_mutex_destroy(&p->lock);
         free(p);
         return NULL;
     }
@@ -85,7 +81,7 @@ static void
 before_fork(void)
 {
     if (pool != NULL) {
-        mtx_lock(&pool->lock);
+        vd_mutex_lock(&pool->lock);
     }
 }
 
@@ -93,7 +89,7 @@ static void
 after_fork_in_parent(void)
 {
     if (pool != NULL) {
-        mtx_unlock(&pool->lock);
+        vd_mutex_unlock(&pool->lock);
     }
 }
 
@@ -104,7 +100,7 @@ after_fork_in_child(void)
     if (old == NULL) {
         return;
     }
-    mtx_unlock(&old->lock);     /* held by this thread, which survives */
+    vd_mutex_unlock(&old->lock);     /* held by this thread, which survives */
     pool = new_pool();
     if (pool != NULL) {
         pool->abandoned = old;  /* not a leak to a leak checker */
@@ -120,8 +116,8 @@ pool_init(void)
     /* Without the handlers a child could inherit a held lock: no pool. */
     if (p != NULL && pthread_atfork(before_fork, after_fork_in_parent,
                                     after_fork_in_child) != 0) {
-        cnd_destroy(&p->wake);
-        mtx_destroy(&p->lock);
+        vd_cond_destroy(&p->wake);
+        vd_mutex_destroy(&p->lock);
         free(p);
         p = NULL;
     }
@@ -150,6 +146,8 @@ cpu_relax(void)
     __builtin_ia32_pause();     /* spare the sibling hyperthread */
 #elif defined(__GNUC__) && defined(__aarch64__)
     __asm__ __volatile__("yield");
+#elif defined(_MSC_VER)
+    YieldProcessor();           /* pause on x64, yield on arm64 */
 #endif
 }
 
@@ -157,23 +155,33 @@ cpu_relax(void)
 static long long
 now_ns(void)
 {
+#ifdef VD_THREADS_WIN32
+    LARGE_INTEGER count, freq;
+    if (!QueryPerformanceFrequency(&freq) || !QueryPerformanceCounter(&count)) {
+        return 0;
+    }
+    /* Whole seconds and the rest apart, so the products cannot overflow. */
+    long long s = count.QuadPart / freq.QuadPart, rest = count.QuadPart % freq.QuadPart;
+    return s * 1000000000 + rest * 1000000000 / freq.QuadPart;
+#else
     struct timespec ts;
-#ifdef CLOCK_MONOTONIC
+#  ifdef CLOCK_MONOTONIC
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
         return 0;
     }
-#else
+#  else
     if (timespec_get(&ts, TIME_UTC) != TIME_UTC) {
         return 0;
     }
-#endif
+#  endif
     return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#endif
 }
 
 /* Poll done(arg) under `lock` for up to `ns` nanoseconds. Returns 1 with the
  * lock held once it is true, or 0, without the lock, when time ran out. */
 static int
-poll_for(mtx_t *lock, int (*done)(void *), void *arg, long long ns)
+poll_for(vd_mutex *lock, int (*done)(void *), void *arg, long long ns)
 {
     /* Every look at the shared state is under the lock (trylock, so the
      * owner is never kept waiting long), as the C memory model and helgrind
@@ -184,25 +192,25 @@ poll_for(mtx_t *lock, int (*done)(void *), void *arg, long long ns)
         for (int i = 0; i < 32; i++) {
             cpu_relax();
         }
-        if (mtx_trylock(lock) == thrd_success) {
+        if (vd_mutex_trylock(lock) == 0) {
             if (done(arg)) {
                 return 1;
             }
-            mtx_unlock(lock);
+            vd_mutex_unlock(lock);
         }
     } while (--rounds > 0 && now_ns() < deadline);
     return 0;
 }
 
 void
-vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg)
+vd_pool_wait(vd_mutex *lock, vd_cond *cond, int (*done)(void *), void *arg)
 {
     if (poll_for(lock, done, arg, VD_POOL_SPIN_NS)) {
         return;
     }
-    mtx_lock(lock);
+    vd_mutex_lock(lock);
     while (!done(arg)) {
-        cnd_wait(cond, lock);
+        vd_cond_wait(cond, lock);
     }
 }
 
@@ -212,14 +220,14 @@ has_job(void *arg)
     return ((pool_state *)arg)->head != NULL;
 }
 
-static int
+static VD_THREAD_RETURN
 helper(void *arg)
 {
     pool_state *p = arg;
     for (;;) {
         vd_pool_wait(&p->lock, &p->wake, has_job, p);
         vd_job *job = take_ticket(p);
-        mtx_unlock(&p->lock);
+        vd_mutex_unlock(&p->lock);
         job->run(job);
     }
     return 0;
@@ -228,7 +236,7 @@ helper(void *arg)
 size_t
 vd_pool_post(vd_job *job, size_t helpers)
 {
-    call_once(&pool_once, pool_init);
+    vd_once(&pool_once, pool_init);
     pool_state *p = pool;
     job->tickets = 0;
     job->pool = p;      /* the pool the job's helpers and take_back use */
@@ -238,13 +246,13 @@ vd_pool_post(vd_job *job, size_t helpers)
     if (helpers > VD_POOL_MAX) {
         helpers = VD_POOL_MAX;
     }
-    mtx_lock(&p->lock);
+    vd_mutex_lock(&p->lock);
     while (p->threads < helpers) {
-        thrd_t id;
-        if (thrd_create(&id, helper, p) != thrd_success) {
+        vd_thread id;
+        if (vd_thread_create(&id, helper, p) != 0) {
             break;                      /* fewer helpers: still correct */
         }
-        thrd_detach(id);
+        vd_thread_detach(id);
         p->threads++;
     }
     size_t tickets = helpers < p->threads ? helpers : p->threads;
@@ -259,10 +267,10 @@ vd_pool_post(vd_job *job, size_t helpers)
         }
         p->tail = job;
         for (size_t t = 0; t < tickets; t++) {
-            cnd_signal(&p->wake);
+            vd_cond_signal(&p->wake);
         }
     }
-    mtx_unlock(&p->lock);
+    vd_mutex_unlock(&p->lock);
     return tickets;
 }
 
@@ -273,7 +281,7 @@ vd_pool_take_back(vd_job *job)
     if (p == NULL) {
         return 0;
     }
-    mtx_lock(&p->lock);
+    vd_mutex_lock(&p->lock);
     size_t left = job->tickets;
     if (left > 0) {
         /* Still queued: unlink it. The queue holds a job per concurrent
@@ -289,7 +297,7 @@ vd_pool_take_back(vd_job *job)
         }
         job->tickets = 0;
     }
-    mtx_unlock(&p->lock);
+    vd_mutex_unlock(&p->lock);
     return left;
 }
 
@@ -299,17 +307,17 @@ vd_pool_leave(vd_job *job, size_t count)
     /* No pool, no helpers: the caller is the job's only user. */
     pool_state *p = job->pool;
     if (p != NULL) {
-        mtx_lock(&p->lock);
+        vd_mutex_lock(&p->lock);
     }
     job->users -= count;
     int last = job->users == 0;
     if (p != NULL) {
-        mtx_unlock(&p->lock);
+        vd_mutex_unlock(&p->lock);
     }
     return last;
 }
 
-#else   /* no C11 threads: no helpers, every job runs on its caller alone */
+#else   /* no threads: no helpers, every job runs on its caller alone */
 
 size_t
 vd_pool_post(vd_job *job, size_t helpers)

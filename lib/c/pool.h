@@ -63,14 +63,12 @@ size_t vd_pool_take_back(vd_job *job);
  * touch of it (its own unlock) before the free. */
 int vd_pool_leave(vd_job *job, size_t count);
 
-#if !defined(__STDC_NO_THREADS__) && defined(__has_include)
-#  if __has_include(<threads.h>)
-#    include <threads.h>
+#include "thread.h"
+#ifdef VD_HAVE_THREADS
 /* Lock `lock` and return once done(arg) is true under it: poll for up to
  * VD_POOL_SPIN_NS, then sleep on `cond` (which whoever makes done() true
  * signals, under the lock). Returns with the lock held. */
-void vd_pool_wait(mtx_t *lock, cnd_t *cond, int (*done)(void *), void *arg);
-#  endif
+void vd_pool_wait(vd_mutex *lock, vd_cond *cond, int (*done)(void *), void *arg);
 #endif
 
 #endif

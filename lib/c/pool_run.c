@@ -10,15 +10,9 @@
  * that its last user frees (counted under the pool's lock, pool.h).
  */
 #include "pool.h"
+#include "thread.h"
 
-#if !defined(__STDC_NO_THREADS__) && defined(__has_include)
-#  if __has_include(<threads.h>)
-#    include <stdatomic.h>
-#    include <stdlib.h>
-#    include <threads.h>
-#    define VD_HAVE_THREADS 1
-#  endif
-#endif
+#include <stdlib.h>
 
 /* The caller runs every task itself. */
 static void
@@ -35,9 +29,9 @@ typedef struct {
     void (*task)(void *arg, size_t k);
     void *arg;
     size_t ntasks;
-    atomic_size_t next;         /* the next task to claim */
-    mtx_t lock;
-    cnd_t all_done;
+    vd_counter next;            /* the next task to claim */
+    vd_mutex lock;
+    vd_cond all_done;
     size_t done;                /* tasks finished, under lock */
 } shared;
 
@@ -46,17 +40,17 @@ static void
 work(shared *s)
 {
     size_t k, finished = 0;
-    while ((k = atomic_fetch_add(&s->next, 1)) < s->ntasks) {
+    while ((k = vd_counter_next(&s->next)) < s->ntasks) {
         s->task(s->arg, k);
         finished++;
     }
     if (finished > 0) {
-        mtx_lock(&s->lock);
+        vd_mutex_lock(&s->lock);
         s->done += finished;
         if (s->done == s->ntasks) {
-            cnd_broadcast(&s->all_done);
+            vd_cond_broadcast(&s->all_done);
         }
-        mtx_unlock(&s->lock);
+        vd_mutex_unlock(&s->lock);
     }
 }
 
@@ -65,8 +59,8 @@ static void
 release(shared *s, size_t count)
 {
     if (vd_pool_leave(&s->job, count)) {
-        mtx_destroy(&s->lock);
-        cnd_destroy(&s->all_done);
+        vd_mutex_destroy(&s->lock);
+        vd_cond_destroy(&s->all_done);
         free(s);
     }
 }
@@ -97,20 +91,20 @@ vd_pool_run(size_t ntasks, size_t helpers, void (*task)(void *arg, size_t k), vo
         run_alone(ntasks, task, arg);
         return;
     }
-    if (mtx_init(&s->lock, mtx_plain) != thrd_success) {
+    if (vd_mutex_init(&s->lock) != 0) {
         free(s);
         run_alone(ntasks, task, arg);
         return;
     }
-    if (cnd_init(&s->all_done) != thrd_success) {
-        mtx_destroy(&s->lock);
+    if (vd_cond_init(&s->all_done) != 0) {
+        vd_mutex_destroy(&s->lock);
         free(s);
         run_alone(ntasks, task, arg);
         return;
     }
     s->job.run = help;
     s->task = task, s->arg = arg, s->ntasks = ntasks, s->done = 0;
-    atomic_init(&s->next, 0);
+    vd_counter_init(&s->next, 0);
     /* Count the helpers as users before any of them can start and finish. */
     s->job.users = 1 + helpers;
     size_t posted = vd_pool_post(&s->job, helpers);
@@ -122,11 +116,11 @@ vd_pool_run(size_t ntasks, size_t helpers, void (*task)(void *arg, size_t k), vo
         unwanted += vd_pool_take_back(&s->job);
     }
     vd_pool_wait(&s->lock, &s->all_done, all_done, s);
-    mtx_unlock(&s->lock);
+    vd_mutex_unlock(&s->lock);
     release(s, 1 + unwanted);
 }
 
-#else   /* no C11 threads: no helpers */
+#else   /* no threads: no helpers */
 
 void
 vd_pool_run(size_t ntasks, size_t helpers, void (*task)(void *arg, size_t k), void *arg)

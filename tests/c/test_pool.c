@@ -7,7 +7,7 @@
  * malloc and calloc of this program and of the kernels passes through the
  * wrappers below, which fail on demand.
  */
-#define _POSIX_C_SOURCE 200809L     /* fork() and waitpid() */
+#define _POSIX_C_SOURCE 200809L     /* fork(), waitpid(), sched_yield() */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -17,12 +17,17 @@
 #include "check.h"
 #include "dot.h"
 #include "pool.h"
+#include "thread.h"
 
-#if !defined(__STDC_NO_THREADS__)
-#  include <threads.h>
+#ifdef VD_THREADS_POSIX
+#  include <sched.h>
 #  include <sys/wait.h>
 #  include <unistd.h>
-#  define HAVE_THREADS 1
+#endif
+/* Windows has no fork (the Makefile also sets SKIP_FORK_TEST for qemu-user,
+ * test_fork_after_threads says why). */
+#if defined(VD_THREADS_WIN32) && !defined(SKIP_FORK_TEST)
+#  define SKIP_FORK_TEST 1
 #endif
 
 /* ---- allocations that fail on demand ------------------------------------ */
@@ -116,7 +121,7 @@ test_dot_without_memory(void)
     free(b);
 }
 
-#ifdef HAVE_THREADS
+#ifdef VD_HAVE_THREADS
 /* Several callers share the pool at once: each call's chunks are its own,
  * whoever helps, and a caller never waits for another's job. */
 enum { CALLERS = 4, CALLS = 25 };
@@ -127,7 +132,7 @@ typedef struct {
     double got[CALLS];
 } caller_args;
 
-static int
+static VD_THREAD_RETURN
 caller(void *p)
 {
     caller_args *c = p;
@@ -147,14 +152,13 @@ test_concurrent_callers(void)
         b[i] = (double)(i % 5);
     }
     caller_args args[CALLERS];
-    thrd_t ids[CALLERS];
+    vd_thread ids[CALLERS];
     for (int t = 0; t < CALLERS; t++) {
         args[t] = (caller_args){a + t, b, n - (size_t)t, {0}};
         checks++;
-        if (thrd_create(&ids[t], caller, &args[t]) != thrd_success) {
+        if (vd_thread_create(&ids[t], caller, &args[t]) != 0) {
             failures++;
-            printf("FAIL thrd_create\n");
-            ids[t] = 0;
+            printf("FAIL vd_thread_create\n");
             args[t].n = 0;
         }
     }
@@ -162,7 +166,7 @@ test_concurrent_callers(void)
         if (args[t].n == 0) {
             continue;
         }
-        thrd_join(ids[t], NULL);
+        vd_thread_join(ids[t]);
         for (int i = 0; i < CALLS; i++) {
             size_t len = args[t].n - (size_t)i * 1000;
             CHECK_EQ(args[t].got[i], integer_dot(a + t, b, len));
@@ -178,12 +182,16 @@ test_concurrent_callers(void)
  * malloc maps them and free unmaps them, so a late read faults). */
 static atomic_int hogs_run;
 
-static int
+static VD_THREAD_RETURN
 hog(void *unused)
 {
     (void)unused;
     while (atomic_load(&hogs_run)) {
-        thrd_yield();
+#ifdef VD_THREADS_WIN32
+        SwitchToThread();
+#else
+        sched_yield();
+#endif
     }
     return 0;
 }
@@ -199,11 +207,11 @@ test_threads_on_busy_cores(void)
         b[i] = (double)(i % 3);
     }
     double want = integer_dot(a, b, n);
-    thrd_t ids[HOGS];
+    vd_thread ids[HOGS];
     int started = 0;
     atomic_store(&hogs_run, 1);
     for (; started < HOGS; started++) {
-        if (thrd_create(&ids[started], hog, NULL) != thrd_success) {
+        if (vd_thread_create(&ids[started], hog, NULL) != 0) {
             break;
         }
     }
@@ -218,12 +226,13 @@ test_threads_on_busy_cores(void)
     }
     atomic_store(&hogs_run, 0);
     for (int t = 0; t < started; t++) {
-        thrd_join(ids[t], NULL);
+        vd_thread_join(ids[t]);
     }
     free(a);
     free(b);
 }
 
+#ifndef SKIP_FORK_TEST
 /* Small integers, so every sum is exact: a[i] = i % ma, b[i] = i % mb - 1. */
 static void
 fill(double *a, double *b, size_t n, size_t ma, size_t mb)
@@ -255,9 +264,6 @@ check_child_passed(pid_t pid, const char *what)
 static void
 test_fork_after_threads(void)
 {
-#ifdef SKIP_FORK_TEST
-    return;
-#endif
     size_t n = 4 * VD_MIN_PER_THREAD;
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     fill(a, b, n, 9, 4);
@@ -284,9 +290,6 @@ test_fork_after_threads(void)
 static void
 test_fork_from_a_child_without_a_pool(void)
 {
-#ifdef SKIP_FORK_TEST
-    return;
-#endif
     size_t n = 4 * VD_MIN_PER_THREAD;
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     fill(a, b, n, 5, 3);
@@ -313,17 +316,24 @@ test_fork_from_a_child_without_a_pool(void)
     free(b);
 }
 #endif
+#endif
 
 int
 main(void)
 {
     test_every_task_runs_once();
     test_dot_without_memory();
-#ifdef HAVE_THREADS
+#ifdef VD_HAVE_THREADS
     test_concurrent_callers();
     test_threads_on_busy_cores();
+#  ifdef SKIP_FORK_TEST
+    printf("test_pool: the fork tests skipped (no fork, or qemu-user)\n");
+#  else
     test_fork_after_threads();
     test_fork_from_a_child_without_a_pool();
+#  endif
+#else
+    printf("test_pool: no threads on this platform: the threaded tests skipped\n");
 #endif
     return report("test_pool");
 }

@@ -17,13 +17,15 @@ export COMPOSE_PROJECT_NAME ?= vecdot
 
 # The plain-C sources (no Python.h): what tests/c and tests/fuzz link against.
 # (One line: scripts/fuzz.sh reads it from here.)
-KERNEL_SRC := lib/c/dot.c lib/c/pool.c lib/c/pool_run.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c lib/c/format.c lib/c/doubles.c
+KERNEL_SRC := lib/c/dot.c lib/c/cpu.c lib/c/pool.c lib/c/pool_run.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c lib/c/format.c lib/c/doubles.c
 # One program per file tests/c/test_*.c, each linked with KERNEL_SRC;
 # test_pool makes malloc and calloc fail on demand through linker wrappers.
 C_TEST_DIR := tests/c
-C_TESTS    := kernel parse pool format
+C_TESTS    := kernel parse pool format dispatch
 WRAP_pool  := -Wl,--wrap=malloc -Wl,--wrap=calloc
 CFLAGS_C   := -std=c11 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Ilib/c
+# Debian's wine64 package installs the loader off PATH.
+WINE64     ?= $(or $(shell command -v wine64),/usr/lib/wine/wine64)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lib lint test test-deploy test-c test-fuzz test-lib test-web test-e2e serve image up rollout swarm-up swarm-down down logs \
@@ -85,8 +87,8 @@ test-deploy: venv ## the Kubernetes manifests (deploy/k8s/): schemas, hardening,
 	@echo "== deployment manifests"
 	$(PY) -m pytest tests/deploy
 
-test-c: ## the plain-C tests, no Python involved (also under ASan+UBSan, helgrind, aarch64 qemu)
-	@mkdir -p build/asan build/aarch64
+test-c: ## the plain-C tests, no Python involved (also with clang, under ASan+UBSan, helgrind, aarch64 qemu, Windows wine)
+	@mkdir -p build/asan build/aarch64 build/clang build/windows
 	@echo "== C tests"
 	$(foreach t,$(C_TESTS),$(CC) $(CFLAGS_C) -o build/test_$(t) $(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm $(WRAP_$(t)) && ./build/test_$(t) &&) true
 	@# Again under ASan+UBSan: no helper thread may read the vectors after
@@ -99,7 +101,8 @@ test-c: ## the plain-C tests, no Python involved (also under ASan+UBSan, helgrin
 	@if command -v valgrind >/dev/null; then \
 		echo "== C tests under helgrind (threads)"; \
 		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_pool && \
-		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_kernel; \
+		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_kernel && \
+		valgrind --tool=helgrind -q --error-exitcode=1 ./build/test_dispatch; \
 	else \
 		echo "== helgrind: skipped (apt-get install valgrind)"; \
 	fi
@@ -114,6 +117,34 @@ test-c: ## the plain-C tests, no Python involved (also under ASan+UBSan, helgrin
 			qemu-aarch64 ./build/aarch64/test_$(t) &&) true; \
 	else \
 		echo "== C tests, aarch64: skipped (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"; \
+	fi
+	@# Built by clang too, warnings as errors: the dispatch (cpu.c) and the
+	@# threads (thread.h) must not lean on GCC.
+	@if command -v clang-14 >/dev/null; then \
+		echo "== C tests, clang-14"; \
+		$(foreach t,$(C_TESTS),clang-14 $(CFLAGS_C) -o build/clang/test_$(t) $(C_TEST_DIR)/test_$(t).c \
+			$(KERNEL_SRC) -lm $(WRAP_$(t)) && ./build/clang/test_$(t) &&) true; \
+		echo "== C tests under ThreadSanitizer (clang-14; not test_pool, whose fork tests TSan refuses)"; \
+		$(foreach t,kernel dispatch,clang-14 $(CFLAGS_C) -O1 -fsanitize=thread -o build/clang/tsan_$(t) \
+			$(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm && ./build/clang/tsan_$(t) &&) true; \
+	else \
+		echo "== C tests, clang-14: skipped (apt-get install clang-14)"; \
+	fi
+	@# For Windows with mingw-w64, run by wine: Win32 threads and cpuid
+	@# dispatch as MSVC's build uses them (thread.h, cpu.c). Without the fork
+	@# tests: Windows has no fork (test_pool.c skips them itself).
+	@if command -v x86_64-w64-mingw32-gcc >/dev/null && [ -x "$(WINE64)" ]; then \
+		export WINEPREFIX="$(CURDIR)/build/wine" WINEDEBUG=-all; \
+		if [ ! -d build/wine ]; then \
+			echo "== wine: making a prefix in build/wine (the first time only, ~10 s)"; \
+			"$(WINE64)" wineboot -i >/dev/null 2>&1 || exit 1; \
+		fi; \
+		echo "== C tests, Windows x86-64 (mingw-w64, wine)"; \
+		$(foreach t,$(C_TESTS),x86_64-w64-mingw32-gcc $(CFLAGS_C) -static \
+			-o build/windows/test_$(t).exe $(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm $(WRAP_$(t)) && \
+			"$(WINE64)" build/windows/test_$(t).exe &&) true; \
+	else \
+		echo "== C tests, Windows: skipped (apt-get install gcc-mingw-w64-x86-64 wine64)"; \
 	fi
 
 test-fuzz: ## replay the fuzz seeds, then fuzz the C parser and kernels for 25 s each (libFuzzer)

@@ -19,6 +19,7 @@ SOURCES = [
     "c/py_parse.c",  # parse()
     # The arithmetic, in plain C (no Python.h; tested from C in tests/c).
     "c/dot.c",  # fast kernel
+    "c/cpu.c",  # which SIMD path the kernels take
     "c/pool.c",  # its persistent helper threads
     "c/pool_run.c",  # a call's tasks shared with them
     "c/exact.c",  # correctly rounded kernel
@@ -66,6 +67,7 @@ setup(
             sources=SOURCES,
             depends=[
                 "c/block.h",
+                "c/cpu.h",
                 "c/dot.h",
                 "c/doubles.h",
                 "c/format.h",
@@ -75,6 +77,7 @@ setup(
                 "c/py_module.h",
                 "c/py_vectors.h",
                 "c/superacc.h",
+                "c/thread.h",
             ],
             include_dirs=["c"],
             define_macros=[("VECDOT_FULL_API", "1")] if FULL_API else [],

@@ -2,13 +2,13 @@
  *
  * Sixteen independent accumulators break the add-latency chain, so the
  * compiler can keep several SIMD registers of partial sums in flight and the
- * loop runs at memory speed. The same loop is compiled for baseline x86-64,
- * AVX2 and AVX-512 and the best one is picked at load time (GCC
- * target_clones); elsewhere (aarch64, clang) it is built once for the
+ * loop runs at memory speed. With GCC and clang on x86-64 the same loop is
+ * also compiled for AVX2 and AVX-512, and each call takes the widest copy
+ * the machine runs (cpu.h); elsewhere (arm64, MSVC) it is built once for the
  * baseline, which already has SIMD. Large inputs are shared among threads.
  *
  * The order of operations depends only on n and the thread count, never on
- * the CPU: no clone contracts a*b+c into an FMA (-ffp-contract=off), so every
+ * the CPU: no copy contracts a*b+c into an FMA (-ffp-contract=off), so every
  * machine returns the same bits for the same call. Long vectors are summed
  * in chunks of VD_CHUNK elements whose sums are added in order, so the
  * thread count does not change the bits either. The threads beside the
@@ -16,23 +16,15 @@
  */
 #include "dot.h"
 #include "block.h"
+#include "cpu.h"
 #include "pool.h"
 
 #include <stdlib.h>
 
-/* (Not under ThreadSanitizer: its instrumented ifunc resolver would run
- * before the sanitizer's runtime is up.) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
-    && !defined(__SANITIZE_THREAD__)
-#  define VD_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
-#else
-#  define VD_CLONES
-#endif
-
 /* acc[k] += a[i] * b[i] for every i with i % 16 == k (the tail goes to the
  * first lanes). The sums live in a local array so they stay in registers. */
-VD_CLONES static void
-accumulate(double *acc, const double *restrict a, const double *restrict b, size_t n)
+static VD_ALWAYS_INLINE void
+accumulate_loop(double *acc, const double *restrict a, const double *restrict b, size_t n)
 {
     double s[VD_LANES];
     memcpy(s, acc, sizeof s);
@@ -46,6 +38,40 @@ accumulate(double *acc, const double *restrict a, const double *restrict b, size
         s[k] += a[i] * b[i];
     }
     memcpy(acc, s, sizeof s);
+}
+
+#if defined(VD_CPU_X86) && defined(VD_TARGET_VECTORIZES)
+/* The same loop compiled for wider registers, lane for lane the same sums. */
+VD_TARGET("avx2") static void
+accumulate_avx2(double *acc, const double *restrict a, const double *restrict b, size_t n)
+{
+    accumulate_loop(acc, a, b, n);
+}
+
+VD_TARGET("avx512f") static void
+accumulate_avx512(double *acc, const double *restrict a, const double *restrict b, size_t n)
+{
+    accumulate_loop(acc, a, b, n);
+}
+#endif
+
+/* accumulate_loop on the path cpu.h chose. */
+static void
+accumulate(double *acc, const double *restrict a, const double *restrict b, size_t n)
+{
+#if defined(VD_CPU_X86) && defined(VD_TARGET_VECTORIZES)
+    switch (vd_cpu()) {
+    case VD_CPU_AVX512:
+        accumulate_avx512(acc, a, b, n);
+        return;
+    case VD_CPU_AVX2:
+        accumulate_avx2(acc, a, b, n);
+        return;
+    case VD_CPU_BASELINE:
+        break;
+    }
+#endif
+    accumulate_loop(acc, a, b, n);
 }
 
 /* The dot product of elements [lo, hi), lanes folded pairwise at the end. */

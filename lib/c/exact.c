@@ -25,16 +25,11 @@
 
 #include "dot.h"
 #include "block.h"
+#include "cpu.h"
 #include "superacc.h"
 
 #if FLT_EVAL_METHOD != 0
 #  error "exact.c needs double arithmetic rounded to double (SSE2, not x87)"
-#endif
-
-#if defined(__GNUC__) || defined(__clang__)
-#  define VD_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#  define VD_ALWAYS_INLINE inline
 #endif
 
 /* ---- 1. the compensated pass --------------------------------------------- */
@@ -103,15 +98,15 @@ comp_body(comp_state *st, const double *a, const double *b, size_t n, int have_f
     memcpy(st->r, r, sizeof r);
 }
 
-/* On x86-64 with AVX2 and FMA (chosen at run time, so the build stays
- * baseline), the same steps as comp_step on four lanes per instruction:
+/* On x86-64 with AVX2 and FMA (chosen at run time, cpu.h, so the build
+ * stays baseline), the same steps as comp_step on four lanes per instruction:
  * compilers do not vectorize this loop themselves. Register j holds lanes
  * 4j .. 4j+3 of comp_state, so the result is the portable loop's, bit for
  * bit. FMA also makes TwoProduct two instructions instead of seventeen. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef VD_CPU_X86
 #include <immintrin.h>
 
-__attribute__((target("avx2,fma"))) static void
+VD_TARGET("avx2,fma") static void
 comp_avx2(comp_state *st, const double *a, const double *b, size_t n)
 {
     enum { REGS = CL / 4 };
@@ -152,7 +147,7 @@ comp_avx2(comp_state *st, const double *a, const double *b, size_t n)
 static void
 comp_pass(comp_state *st, const double *a, const double *b, size_t n)
 {
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (vd_cpu() >= VD_CPU_AVX2) {
         comp_avx2(st, a, b, n);
     }
     else {

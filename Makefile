@@ -151,9 +151,22 @@ test-fuzz: ## replay the fuzz seeds, then fuzz the C parser and kernels for 25 s
 	@echo "== fuzz, short"
 	scripts/fuzz.sh 25
 
-test-lib: lib ## the library tests (pytest tests/lib)
+test-lib: lib ## the library tests (pytest tests/lib), then a quick subset on a clang-14 build
 	@echo "== library tests"
 	$(PY) -m pytest tests/lib
+	@# The extension built by clang, warnings as errors, into a throwaway
+	@# directory put ahead of .venv's copy: its own tests and the accuracy ones.
+	@if command -v clang-14 >/dev/null; then \
+		echo "== library tests on the extension built by clang-14 (-Werror; C only, not slow)"; \
+		rm -rf lib/build build/clang-lib && \
+		CC=clang-14 CFLAGS=-Werror $(PY) -m pip install --quiet --no-deps --target build/clang-lib ./lib && \
+		rm -rf lib/build && \
+		PYTHONPATH=build/clang-lib $(PY) -c 'import vecdot; assert "build/clang-lib" in vecdot.__file__, vecdot.__file__' && \
+		PYTHONPATH=build/clang-lib $(PY) -m pytest -q -p no:cacheprovider -m "not slow" -k "not native" \
+			tests/lib/test_extension.py tests/lib/test_extension_threads.py tests/lib/test_dot_accuracy.py; \
+	else \
+		echo "== library tests on a clang-14 build: skipped (apt-get install clang-14)"; \
+	fi
 
 # The packaging tools (requirements-dist.txt), added to .venv for the targets below.
 $(VENV)/.dist-ready: $(VENV)/.ready requirements-dist.txt

@@ -87,7 +87,7 @@ test-deploy: venv ## the Kubernetes manifests (deploy/k8s/): schemas, hardening,
 	@echo "== deployment manifests"
 	$(PY) -m pytest tests/deploy
 
-test-c: ## the plain-C tests, no Python involved (also with clang, under ASan+UBSan, helgrind, aarch64 qemu, Windows wine)
+test-c: ## the plain-C tests, no Python involved (also with clang, under ASan+UBSan, helgrind, TSan, qemu: aarch64 and a CPU without AVX, Windows: wine)
 	@mkdir -p build/asan build/aarch64 build/clang build/windows
 	@echo "== C tests"
 	$(foreach t,$(C_TESTS),$(CC) $(CFLAGS_C) -o build/test_$(t) $(C_TEST_DIR)/test_$(t).c $(KERNEL_SRC) -lm $(WRAP_$(t)) && ./build/test_$(t) &&) true
@@ -117,6 +117,15 @@ test-c: ## the plain-C tests, no Python involved (also with clang, under ASan+UB
 			qemu-aarch64 ./build/aarch64/test_$(t) &&) true; \
 	else \
 		echo "== C tests, aarch64: skipped (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"; \
+	fi
+	@# On an x86-64 CPU without AVX (qemu's Nehalem model): cpu.c must find
+	@# the baseline and the kernels take it.
+	@if [ "$$(uname -m)" = x86_64 ] && command -v qemu-x86_64 >/dev/null; then \
+		echo "== C tests, x86-64 without AVX (qemu -cpu Nehalem)"; \
+		$(foreach t,kernel dispatch,$(CC) $(CFLAGS_C) -static -o build/nehalem_$(t) $(C_TEST_DIR)/test_$(t).c \
+			$(KERNEL_SRC) -lm && qemu-x86_64 -cpu Nehalem ./build/nehalem_$(t) &&) true; \
+	else \
+		echo "== C tests, x86-64 without AVX: skipped (needs an x86-64 host and qemu-user)"; \
 	fi
 	@# Built by clang too, warnings as errors: the dispatch (cpu.c) and the
 	@# threads (thread.h) must not lean on GCC.

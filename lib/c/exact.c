@@ -14,6 +14,13 @@
  *     overflow, inf/nan inputs), the exact sum: every product goes exactly
  *     into a fixed-point accumulator (superacc.c) that is rounded once.
  *
+ * Long vectors are cut into chunks of VD_CHUNK elements that threads share
+ * (pool.h), as in dot.c: the compensated pass of each chunk is combined in
+ * index order, and the exact sum of each run of chunks goes into its own
+ * accumulator, merged exactly. Neither the candidate, nor the decision to
+ * return it, nor the exact sum depends on the thread count: the result has
+ * the same bits for any.
+ *
  * The result is the exact dot product of the inputs' values rounded to the
  * nearest float64, ties to even, for every finite input; it is +-inf only
  * when that rounded value overflows. With inf or nan among the inputs the

@@ -222,7 +222,7 @@ def target13_accurate(micro):
     run with vecdot's default threads, interleaved in the same rounds), at 1e6 and 1e7."""
     t = (f"accurate=True, well-conditioned float64 buffers: <= {ACCURATE_MAX_COST:.1f}x fast mode, "
          "same threads, n=1e6 and 1e7")
-    sizes = (1_000_000, 10_000_000)
+    sizes = {1_000_000: "1e6", 10_000_000: "1e7"}
     pairs = {n: (_ns(micro, n, "vecdot_acc"), _ns(micro, n, "vecdot")) for n in sizes}
     measured = {n: acc / fast for n, (acc, fast) in pairs.items() if acc and fast}
     if not measured:
@@ -230,9 +230,9 @@ def target13_accurate(micro):
     parts = []
     for n in sizes:
         if n not in measured:
-            parts.append(f"n={n:.0e}: not measured")
+            parts.append(f"n={sizes[n]}: not measured")
             continue
-        part = f"n={n:.0e}: {measured[n]:.2f}x"
+        part = f"n={sizes[n]}: {measured[n]:.2f}x"
         one, one_fast = _ns(micro, n, "vecdot_acc_1t"), _ns(micro, n, "vecdot_1t")
         if one and one_fast:
             part += f" (threads=1: {one / one_fast:.2f}x)"

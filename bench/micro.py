@@ -65,6 +65,8 @@ CONTENDERS = {
     "vecdot": ("vecdot.dot, float64 buffers", "dot(x, y)", "buffer"),
     "vecdot_1t": ("vecdot.dot threads=1, float64 buffers", "dot(x, y, threads=1)", "buffer"),
     "vecdot_acc": ("vecdot.dot accurate=True, float64 buffers", "dot(x, y, accurate=True)", "buffer"),
+    "vecdot_acc_1t": ("vecdot.dot accurate=True threads=1, float64 buffers",
+                      "dot(x, y, accurate=True, threads=1)", "buffer"),
     "noop": ("a no-op C function of two arguments", "noop(a, b)", "any"),
 }
 

@@ -213,6 +213,34 @@ def target11(http, setup):
     return rows
 
 
+# Issue 13, section 3: accurate=True shares its chunks among threads as fast mode does.
+ACCURATE_MAX_COST = 2.0
+
+
+def target13_accurate(micro):
+    """accurate=True against fast mode at the same thread count (vecdot_acc and vecdot both
+    run with vecdot's default threads, interleaved in the same rounds), at 1e6 and 1e7."""
+    t = (f"accurate=True, well-conditioned float64 buffers: <= {ACCURATE_MAX_COST:.1f}x fast mode, "
+         "same threads, n=1e6 and 1e7")
+    sizes = {1_000_000: "1e6", 10_000_000: "1e7"}
+    pairs = {n: (_ns(micro, n, "vecdot_acc"), _ns(micro, n, "vecdot")) for n in sizes}
+    measured = {n: acc / fast for n, (acc, fast) in pairs.items() if acc and fast}
+    if not measured:
+        return [_missing("13.3", t, "n=1e6 or 1e7 buffers")]
+    parts = []
+    for n in sizes:
+        if n not in measured:
+            parts.append(f"n={sizes[n]}: not measured")
+            continue
+        part = f"n={sizes[n]}: {measured[n]:.2f}x"
+        one, one_fast = _ns(micro, n, "vecdot_acc_1t"), _ns(micro, n, "vecdot_1t")
+        if one and one_fast:
+            part += f" (threads=1: {one / one_fast:.2f}x)"
+        parts.append(part)
+    passed = all(r <= ACCURATE_MAX_COST for r in measured.values()) if len(measured) == len(sizes) else None
+    return [_row("13.3", t, "; ".join(parts), passed)]
+
+
 def evaluate(results):
     micro = results.get("micro")
     rows = []
@@ -220,6 +248,7 @@ def evaluate(results):
         rows += target1(micro, results.get("alone")) + target2(micro) + target3(micro)
         rows += target4(micro, results.get("instructions"))
     rows += target5(micro or {"sizes": {}}, results.get("micro313"), results.get("rounding"))
+    rows += target13_accurate(micro or {"sizes": {}})
     rows += target6(results.get("http"), results.get("http_setup")) + target6_in_process(results.get("wsgi"))
     rows += target7(results.get("image"), results.get("startup"))
     rows += target11(results.get("http"), results.get("http_setup"))

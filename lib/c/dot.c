@@ -178,12 +178,18 @@ vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads)
     return nthreads > 1 ? dot_threads(a, b, n, nthreads) : dot_chunks(a, b, n);
 }
 
-double
-vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
+int
+vd_threads_for(size_t n, int threads)
 {
     size_t most = n / VD_MIN_PER_THREAD;   /* most < threads <= INT_MAX below */
     if (threads > 1 && (size_t)threads > most) {
-        threads = most > 1 ? (int)most : 1;
+        return most > 1 ? (int)most : 1;
     }
-    return vd_dot_threads(a, b, n, threads);
+    return threads;
+}
+
+double
+vd_dot(vd_vector a, vd_vector b, size_t n, int threads)
+{
+    return vd_dot_threads(a, b, n, vd_threads_for(n, threads));
 }

@@ -9,13 +9,16 @@
  *                 ceil(n/VD_CHUNK)) * sum|a_i*b_i| of the exact result, and
  *                 the same bits whatever the thread count (README "Accuracy").
  *   vd_dot_exact  the exact dot product of the inputs, rounded once to the
- *                 nearest float64 (ties to even), for any condition number.
+ *                 nearest float64 (ties to even), for any condition number;
+ *                 chunks shared among threads as in vd_dot, so also the same
+ *                 bits whatever the thread count.
  *
- * Neither function can fail. vd_dot_exact never allocates; vd_dot
- * allocates only to share a long vector among threads (a double per chunk,
- * and the pool's bookkeeping, pool.h), and when that memory cannot be had it
- * sums on the calling thread alone, to the same bits. Both are safe to call
- * without the GIL and from several threads at once.
+ * Neither function can fail. Each allocates only to share a long vector
+ * among threads (vd_dot a double per chunk, vd_dot_exact three doubles per
+ * chunk, or a kilobyte per task when it falls back to its exact sum; and the
+ * pool's bookkeeping, pool.h), and when that memory cannot be had it sums on
+ * the calling thread alone, to the same bits. Both are safe to call without
+ * the GIL and from several threads at once.
  */
 #ifndef VECDOT_DOT_H
 #define VECDOT_DOT_H
@@ -52,10 +55,15 @@ typedef struct {
 /* More threads than this never helps a memory-bound loop. */
 #define VD_MAX_THREADS 64
 
+/* The threads worth using for n elements, of the `threads` allowed: fewer
+ * when some would get under VD_MIN_PER_THREAD elements. vd_dot and
+ * vd_dot_exact both follow it, so both modes thread from the same sizes. */
+int vd_threads_for(size_t n, int threads);
+
 double vd_dot(vd_vector a, vd_vector b, size_t n, int threads);
 /* vd_dot without the VD_MIN_PER_THREAD policy: up to `threads` threads
  * whatever n, one per chunk at most. For measuring that policy (bench/). */
 double vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads);
-double vd_dot_exact(vd_vector a, vd_vector b, size_t n);
+double vd_dot_exact(vd_vector a, vd_vector b, size_t n, int threads);
 
 #endif

@@ -142,11 +142,11 @@ vecdot_dot(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
         /* The views stay valid without the GIL: the buffers are held
          * (exporters cannot resize them) and converted values are ours. */
         Py_BEGIN_ALLOW_THREADS
-        value = accurate ? vd_dot_exact(a.vec, b.vec, n) : vd_dot(a.vec, b.vec, n, threads);
+        value = accurate ? vd_dot_exact(a.vec, b.vec, n, threads) : vd_dot(a.vec, b.vec, n, threads);
         Py_END_ALLOW_THREADS
     }
     else {
-        value = accurate ? vd_dot_exact(a.vec, b.vec, n) : vd_dot(a.vec, b.vec, n, 1);
+        value = accurate ? vd_dot_exact(a.vec, b.vec, n, 1) : vd_dot(a.vec, b.vec, n, 1);
     }
     result = PyFloat_FromDouble(value);
 

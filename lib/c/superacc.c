@@ -106,6 +106,23 @@ vd_sa_add_product(vd_superacc *sa, double x, double y)
     }
 }
 
+void
+vd_sa_merge(vd_superacc *dst, vd_superacc *src)
+{
+    /* Carried, each digit but the top one is below 2^32, so the digit sums
+     * are below 2^33: what one more product would leave (pending = 1). The
+     * top digits hold the sums' signs and stay far from 2^63 (superacc.h). */
+    sa_carry(dst);
+    sa_carry(src);
+    for (size_t j = 0; j < SA_DIGITS; j++) {
+        dst->d[j] += src->d[j];
+    }
+    dst->pending = 1;
+    dst->nan |= src->nan;
+    dst->pos_inf |= src->pos_inf;
+    dst->neg_inf |= src->neg_inf;
+}
+
 static int
 sa_bit(const vd_superacc *sa, long k)
 {

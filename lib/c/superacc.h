@@ -27,6 +27,11 @@ void vd_sa_init(vd_superacc *sa);
 /* Add x * y exactly; inf and nan are recorded as IEEE would see them. */
 void vd_sa_add_product(vd_superacc *sa, double x, double y);
 
+/* Add src's value into dst, exactly (src is left normalized but unchanged
+ * in value): sums of parts, each in its own accumulator, merge into the sum
+ * of the whole, whatever the cut. */
+void vd_sa_merge(vd_superacc *dst, vd_superacc *src);
+
 /* The sum rounded once to the nearest double, ties to even: +-inf if that
  * overflows; nan if a product was nan or infinities of both signs met. */
 double vd_sa_round(vd_superacc *sa);

@@ -43,9 +43,10 @@ def dot(a, b, /, *, accurate=False, threads=None) -> float:
     ys = _as_floats(b, "b")
     if len(xs) != len(ys):
         raise ValueError(f"dot() vectors have different lengths ({len(xs)} and {len(ys)})")
+    # threads change the speed, never the result, in either mode
     if accurate:
         return _exact(xs, ys)
-    return _fast(xs, ys)  # threads change the speed, never the result
+    return _fast(xs, ys)
 
 
 def parse(text, /) -> array:

@@ -30,7 +30,7 @@ fast(const double *a, const double *b, size_t n)
 static double
 exact(const double *a, const double *b, size_t n)
 {
-    return vd_dot_exact(f64(a), f64(b), n);
+    return vd_dot_exact(f64(a), f64(b), n, 1);
 }
 
 /* ---- both modes agree with integer arithmetic ---------------------------- */
@@ -83,11 +83,11 @@ test_views(void)
     vd_vector reversed = {(const char *)&a[1999], -(ptrdiff_t)sizeof(double), VD_F64};
     vd_vector floats = {(const char *)f, sizeof(float), VD_F32};
     CHECK_EQ(vd_dot(every_other, f64(ones), 1000, 1), (double)even);
-    CHECK_EQ(vd_dot_exact(every_other, f64(ones), 1000), (double)even);
+    CHECK_EQ(vd_dot_exact(every_other, f64(ones), 1000, 1), (double)even);
     CHECK_EQ(vd_dot(floats, f64(ones), 1000, 1), (double)even);
-    CHECK_EQ(vd_dot_exact(floats, every_other, 1000), (double)(4 * 332833500LL));
+    CHECK_EQ(vd_dot_exact(floats, every_other, 1000, 1), (double)(4 * 332833500LL));
     CHECK_EQ(vd_dot(reversed, f64(a), 2, 1), 1999.0 * 0 + 1998.0 * 1);
-    CHECK_EQ(vd_dot_exact(reversed, every_other, 1000), vd_dot(every_other, reversed, 1000, 1));
+    CHECK_EQ(vd_dot_exact(reversed, every_other, 1000, 1), vd_dot(every_other, reversed, 1000, 1));
 }
 
 /* A misaligned float64 vector is read correctly (through memcpy). */
@@ -103,7 +103,7 @@ test_misaligned(void)
     }
     vd_vector odd = {(const char *)raw + 1, sizeof(double), VD_F64};
     CHECK_EQ(vd_dot(odd, f64(ones), 100, 1), 4950.0);
-    CHECK_EQ(vd_dot_exact(odd, f64(ones), 100), 4950.0);
+    CHECK_EQ(vd_dot_exact(odd, f64(ones), 100, 1), 4950.0);
 }
 
 /* Threads share the work but not the answer: the sum of integers is exact,
@@ -254,11 +254,185 @@ test_zero_sign(void)
     }
     CHECK_EQ(vd_dot(f64(zeros), f64(ones), n, 1), 0.0);
     CHECK_EQ(vd_dot(f64(zeros), f64(ones), n, 3), 0.0);
-    CHECK_EQ(vd_dot_exact(f64(zeros), f64(ones), n), 0.0);
+    CHECK_EQ(vd_dot_exact(f64(zeros), f64(ones), n, 1), 0.0);
+    CHECK_EQ(vd_dot_exact(f64(zeros), f64(ones), n, 3), 0.0);
     free(zeros);
     free(ones);
     CHECK_EQ(fast(tiny, small, 1), 0.0);            /* the product underflows to -0.0 */
     CHECK_EQ(exact(tiny, small, 1), -0.0);          /* -2^-1200, correctly rounded */
+}
+
+/* ---- the accurate mode on threads ---------------------------------------- */
+
+/* The thread counts every threaded exact test runs with: one, an even and an
+ * odd split, and more threads than the machine has cores. */
+static const int exact_threads[] = {1, 2, 3, 8};
+#define N_EXACT_THREADS (sizeof exact_threads / sizeof exact_threads[0])
+
+/* vd_dot_exact(a, b, n, t) is want for every thread count above. */
+static void
+check_exact_threads(const double *a, const double *b, size_t n, double want, int line)
+{
+    for (size_t i = 0; i < N_EXACT_THREADS; i++) {
+        double got = vd_dot_exact(f64(a), f64(b), n, exact_threads[i]);
+        checks++;
+        if (!same(got, want)) {
+            failures++;
+            printf("FAIL line %d: vd_dot_exact(threads=%d)\n  got  %a\n  want %a\n", line,
+                   exact_threads[i], got, want);
+        }
+    }
+}
+
+/* Vectors of several chunks plus a tail, zero-filled. */
+static size_t
+exact_alloc(double **a, double **b)
+{
+    size_t n = 6 * VD_CHUNK + 1001;
+    *a = calloc(n, sizeof **a);
+    *b = calloc(n, sizeof **b);
+    return n;
+}
+
+/* Cancelling pairs of large random products spread over every chunk, and
+ * what is left placed in chunks of its own: the correctly rounded result is
+ * known by construction, and only the exact fallback, shared among threads,
+ * can reach it. */
+static void
+test_exact_threads_ill_conditioned(void)
+{
+    double *a, *b;
+    size_t n = exact_alloc(&a, &b);
+    srand(2024);
+    for (int trial = 0; trial < 4; trial++) {
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            double x = ldexp((double)rand() / RAND_MAX, rand() % 400 - 200);
+            double y = ldexp((double)rand() / RAND_MAX, rand() % 400 - 200);
+            a[i] = x, b[i] = y;
+            a[i + 1] = -x, b[i + 1] = y;
+        }
+        a[n - 1] = b[n - 1] = 0.0;
+        /* Overwrite both halves of some pairs with the remainder: 1 + 2^-53
+         * is a tie (to even: 1), broken upward by 2^-106 four chunks away. */
+        size_t one = 3, half = 2 * VD_CHUNK + 5, tiebreak = 5 * VD_CHUNK + 7;
+        a[one] = 1.0, b[one] = 1.0, a[one - 1] = 0.0;
+        a[half] = 0x1p-53, b[half] = 1.0, a[half - 1] = 0.0;
+        a[tiebreak] = 0x1p-106, b[tiebreak] = trial % 2 ? -1.0 : 1.0, a[tiebreak - 1] = 0.0;
+        check_exact_threads(a, b, n, trial % 2 ? 1.0 : 1.0 + 0x1p-52, __LINE__);
+    }
+    free(a);
+    free(b);
+}
+
+/* Exact integer sums everywhere (certified at once) but in one chunk,
+ * which holds products of 1e200 that cancel and a remainder of 0.5 + 2^-60:
+ * the bound of that one chunk sends the whole sum to the exact path. */
+static void
+test_exact_threads_one_bad_chunk(void)
+{
+    double *a, *b;
+    size_t n = exact_alloc(&a, &b);
+    int64_t ints = 0;
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (double)(i % 11);
+        b[i] = (double)(i % 13) - 6;
+        ints += (int64_t)(i % 11) * ((int64_t)(i % 13) - 6);
+    }
+    size_t lo = 4 * VD_CHUNK, hi = lo + VD_CHUNK;
+    srand(7);
+    for (size_t i = lo; i < hi; i += 2) {
+        ints -= (int64_t)(i % 11) * ((int64_t)(i % 13) - 6)
+                + (int64_t)((i + 1) % 11) * ((int64_t)((i + 1) % 13) - 6);
+        a[i] = 1e200 * ((double)rand() / RAND_MAX + 0.5), b[i] = (double)rand() / RAND_MAX;
+        a[i + 1] = -a[i], b[i + 1] = b[i];
+    }
+    a[lo + 10] = 0.5, b[lo + 10] = 1.0, a[lo + 11] = 0.0;
+    a[lo + 100] = 0x1p-60, b[lo + 100] = 1.0, a[lo + 101] = 0.0;
+    /* ints is far below 2^52: ints + 0.5 is a float, and 2^-60 is less than
+     * half its ulp. */
+    check_exact_threads(a, b, n, (double)ints + 0.5, __LINE__);
+    CHECK(vd_dot(f64(a), f64(b), n, 1) != (double)ints + 0.5); /* the fast mode cannot */
+    free(a);
+    free(b);
+}
+
+/* Well-conditioned random data takes the certified path; whatever its
+ * result, every thread count gives the same bits, and so do strided and
+ * float32 views that must be copied block by block. */
+static void
+test_exact_threads_same_bits(void)
+{
+    double *a, *b;
+    size_t n = exact_alloc(&a, &b);
+    srand(31);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (double)rand() / RAND_MAX - 0.25;
+        b[i] = ldexp((double)rand() / RAND_MAX, rand() % 20 - 10);
+    }
+    check_exact_threads(a, b, n, vd_dot_exact(f64(a), f64(b), n, 1), __LINE__);
+    /* b read backwards from a reversed copy: the same elements, copied. */
+    double *rev = malloc(n * sizeof *rev);
+    for (size_t i = 0; i < n; i++) {
+        rev[i] = b[n - 1 - i];
+    }
+    vd_vector backwards = {(const char *)&rev[n - 1], -(ptrdiff_t)sizeof(double), VD_F64};
+    for (size_t i = 0; i < N_EXACT_THREADS; i++) {
+        CHECK_EQ(vd_dot_exact(f64(a), backwards, n, exact_threads[i]),
+                 vd_dot_exact(f64(a), f64(b), n, 1));
+    }
+    free(rev);
+    free(a);
+    free(b);
+}
+
+/* inf and nan in a single chunk of a long vector decide the result, as
+ * IEEE does, on every thread count. */
+static void
+test_exact_threads_specials(void)
+{
+    double *a, *b;
+    size_t n = exact_alloc(&a, &b);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = 1.0, b[i] = (double)(i % 5);
+    }
+    size_t far = 5 * VD_CHUNK + 3;
+    a[far] = INFINITY;
+    check_exact_threads(a, b, n, INFINITY, __LINE__);
+    a[far] = -INFINITY;
+    check_exact_threads(a, b, n, -INFINITY, __LINE__);
+    a[2] = INFINITY;                                   /* both signs: nan */
+    check_exact_threads(a, b, n, NAN, __LINE__);
+    a[2] = 1.0, a[far] = INFINITY, b[far] = 0.0;       /* inf * 0 */
+    check_exact_threads(a, b, n, NAN, __LINE__);
+    a[far] = NAN, b[far] = 1.0;
+    check_exact_threads(a, b, n, NAN, __LINE__);
+    free(a);
+    free(b);
+}
+
+/* Chunk sums whose running total overflows though the exact sum does not,
+ * and sums that do overflow. */
+static void
+test_exact_threads_overflow(void)
+{
+    double *a, *b;
+    size_t n = exact_alloc(&a, &b);
+    for (size_t i = 0; i < n; i++) {
+        b[i] = 1.0;
+    }
+    size_t c1 = 1, c2 = VD_CHUNK + 1, c3 = 3 * VD_CHUNK + 1, c4 = 6 * VD_CHUNK + 1;
+    a[c1] = DBL_MAX, a[c2] = DBL_MAX, a[c3] = -DBL_MAX;
+    check_exact_threads(a, b, n, DBL_MAX, __LINE__);
+    a[c4] = -DBL_MAX / 2;
+    check_exact_threads(a, b, n, DBL_MAX / 2, __LINE__);
+    a[c3] = DBL_MAX / 4, a[c4] = 0.0;                  /* 2.25 DBL_MAX */
+    check_exact_threads(a, b, n, INFINITY, __LINE__);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = -a[i];
+    }
+    check_exact_threads(a, b, n, -INFINITY, __LINE__);
+    free(a);
+    free(b);
 }
 
 int
@@ -274,5 +448,10 @@ main(void)
     test_overflow_and_underflow();
     test_specials();
     test_zero_sign();
+    test_exact_threads_ill_conditioned();
+    test_exact_threads_one_bad_chunk();
+    test_exact_threads_same_bits();
+    test_exact_threads_specials();
+    test_exact_threads_overflow();
     return report("test_kernel");
 }

@@ -127,6 +127,70 @@ def test_accurate_edge_cases(impl, a, b, expected):
     assert impl.dot(a, b, accurate=True) == expected
 
 
+# ---- accurate=True on threads: the same correctly rounded bits ----------------
+
+CHUNK = vecdot._vecdot.CHUNK_SIZE
+THREADS = (1, 2, 3, 8)  # one, an even and an odd split, more than the cores
+
+
+def on_threads(impl, a, b):
+    """accurate=True on each thread count of THREADS, float64 buffers."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return [impl.dot(x, y, accurate=True, threads=t) for t in THREADS]
+
+
+@pytest.mark.parametrize("log10_condition", [0, 16, 100, 300])
+def test_accurate_on_threads_is_correctly_rounded_at_any_condition_number(impl, log10_condition):
+    # Three chunks and a tail: threads share the compensated pass and, when it
+    # cannot vouch for its result, the exact sum.
+    a, b = gendot(3 * CHUNK + 77, 10.0**log10_condition, random.Random(log10_condition))
+    assert on_threads(impl, a, b) == [exact_rounded(a, b)] * len(THREADS)
+
+
+def test_accurate_on_threads_with_one_ill_conditioned_chunk(impl):
+    # Well-conditioned everywhere but chunk 2, where products near 1e200
+    # cancel in pairs and leave the other chunks' sum to be found exactly.
+    rng = np.random.default_rng(11)
+    a, b = rng.random(4 * CHUNK + 5), rng.random(4 * CHUNK + 5)
+    lo, hi = 2 * CHUNK, 3 * CHUNK
+    a[lo:hi:2] = rng.random(CHUNK // 2) * 1e200
+    a[lo + 1 : hi : 2] = -a[lo:hi:2]
+    b[lo + 1 : hi : 2] = b[lo:hi:2]
+    want = exact_rounded(a.tolist(), b.tolist())
+    assert on_threads(impl, a, b) == [want] * len(THREADS)
+
+
+@pytest.mark.parametrize(
+    "special, at, expected",
+    [
+        (math.inf, 3 * CHUNK + 1, math.inf),
+        (-math.inf, 3 * CHUNK + 1, -math.inf),
+        (math.nan, 3 * CHUNK + 1, "nan"),
+        (math.inf, 0, "nan"),  # inf times b[0] == 0
+    ],
+)
+def test_accurate_on_threads_with_a_special_in_one_chunk(impl, special, at, expected):
+    a, b = np.ones(4 * CHUNK + 5), np.arange(4 * CHUNK + 5, dtype=float)
+    a[at] = special
+    got = on_threads(impl, a, b)
+    assert all(math.isnan(g) for g in got) if expected == "nan" else got == [expected] * len(THREADS)
+
+
+@pytest.mark.parametrize(
+    "big, expected",
+    [
+        ([1.0, 1.0, -1.0, -0.5], 0.5 * 1.7976931348623157e308),  # a partial sum overflows
+        ([1.0, 1.0, 0.25, 0.0], math.inf),  # the sum itself does
+        ([-1.0, -1.0, -0.25, 0.0], -math.inf),
+    ],
+)
+def test_accurate_on_threads_when_chunk_sums_overflow(impl, big, expected):
+    # DBL_MAX times each factor, in four different chunks, among zeros.
+    a, b = np.zeros(4 * CHUNK + 5), np.ones(4 * CHUNK + 5)
+    a[[1, CHUNK + 1, 2 * CHUNK + 1, 4 * CHUNK + 1]] = [1.7976931348623157e308 * f for f in big]
+    assert on_threads(impl, a, b) == [expected] * len(THREADS)
+
+
 # ---- fast mode: bounded error, same bits as the reference --------------------
 
 

@@ -72,9 +72,11 @@ def test_the_gil_is_released_from_gil_release_min_elements(accurate):
         (3 * MIN_PER_THREAD, 1, 0),
     ],
 )
-def test_threads_start_from_min_per_thread_elements_each(n, threads, helpers):
+@pytest.mark.parametrize("accurate", [False, True])  # both modes follow one policy (dot.h)
+def test_threads_start_from_min_per_thread_elements_each(n, threads, helpers, accurate):
     setup = f"import numpy as np, vecdot; a = np.ones({n})"
-    assert helper_threads_started(setup, f"vecdot.dot(a, a, threads={threads})") == helpers
+    call = f"vecdot.dot(a, a, accurate={accurate}, threads={threads})"
+    assert helper_threads_started(setup, call) == helpers
 
 
 def test_threaded_dots_from_many_python_threads_share_the_pool():

@@ -82,6 +82,9 @@ def load_ctypes_lib():
     lib.stream_read_ns.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
                                    ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
     lib.stream_read_ns.restype = ctypes.c_longlong
+    lib.bench_min_per_thread.argtypes, lib.bench_min_per_thread.restype = [], ctypes.c_size_t
+    lib.bench_dot_after_gap.argtypes = dot_args + [ctypes.c_longlong, ctypes.c_int]
+    lib.bench_dot_after_gap.restype = ctypes.c_longlong
     return lib
 
 

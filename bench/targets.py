@@ -77,10 +77,11 @@ def target2(micro):
 
 
 def target2_two_threads(micro):
-    t = "default threads at n=1e7 (DRAM): >= 90% of the two-thread read ceiling, which no contender beats"
-    if "2" not in micro["ceiling"].get(BIG_N, {}):
+    t = "every CPU at n=1e7 (DRAM): >= 90% of the read ceiling on as many threads, which no contender beats"
+    most = max((int(k) for k in micro["ceiling"].get(BIG_N, {})), default=1)
+    if most < 2:
         return [_missing("2b", t, "a second CPU")]
-    return [_against_ceiling(micro, "2b", t, "vecdot", "2", ONE_THREAD + ANY_THREADS)]
+    return [_against_ceiling(micro, "2b", t, "vecdot", str(most), ONE_THREAD + ANY_THREADS)]
 
 
 def target3(micro):

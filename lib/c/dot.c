@@ -195,25 +195,29 @@ l2_from_sysfs(void)
     return bytes;
 }
 
-/* The L2 cache per core in bytes: sysconf where the C library knows it
- * (glibc on x86), else sysfs (Linux on arm64 too), else VD_L2_FALLBACK. */
+/* The L2 cache per core in bytes: what Linux lists in sysfs (on x86 and arm64
+ * alike), else sysconf where the C library knows it (glibc elsewhere; under
+ * valgrind it answers for valgrind's synthetic CPU), else VD_L2_FALLBACK. */
 static size_t
 l2_bytes(void)
 {
+    size_t bytes = l2_from_sysfs();
+    if (bytes > 0) {
+        return bytes;
+    }
 #ifdef _SC_LEVEL2_CACHE_SIZE
     long size = sysconf(_SC_LEVEL2_CACHE_SIZE);
     if (size > 0) {
         return (size_t)size;
     }
 #endif
-    size_t bytes = l2_from_sysfs();
-    return bytes > 0 ? bytes : VD_L2_FALLBACK;
+    return VD_L2_FALLBACK;
 }
 
 size_t
 vd_min_per_thread(void)
 {
-    /* Worked out on first use (sysconf may run CPUID, which a hypervisor
+    /* Worked out on first use (reading files, or CPUID, which a hypervisor
      * traps: microseconds). Threads that race here store the same value. */
     static atomic_size_t known;
     size_t least = atomic_load_explicit(&known, memory_order_relaxed);

@@ -72,7 +72,7 @@ def build_ctypes_lib():
         for src, src_flags in (*((k, flags) for k in kernel),
                                (BENCH / "c" / "kernels.c", exported),
                                (BENCH / "c" / "stream.c",
-                                exported + ["-march=native", "-mprefer-vector-width=512"])):
+                                exported + ["-march=native"])):
             obj = OUT / (src.stem + ".o")
             _run([CC, *src_flags, "-c", src, "-o", obj])
             objs.append(obj)

@@ -45,14 +45,13 @@ typedef struct {
 /* A second thread pays once the two vectors outgrow the caller's L2 cache:
  * below that one core reads them at L2 speed, and waking a helper and
  * handing it half the data costs about what the second core saves. So a
- * thread gets at least VD_L2_SHARE of the L2's size in elements (16 bytes
- * per pair: both vectors of a thread's part fill half its L2), and never
- * less than a chunk. vd_min_per_thread reads the L2 size once, at the first
+ * thread gets at least (L2 bytes) / VD_L2_SHARE elements, never less than a
+ * chunk: at 16 bytes a pair, two threads start where the vectors fill the
+ * caller's L2. vd_min_per_thread reads the L2 size once, at the first
  * call that could use threads; where the system does not say, it assumes
- * VD_L2_FALLBACK. Measured on the 2-vCPU machine (512 KiB L2 per core, so
- * 16,384 per thread; best of 60 samples, bench/tuning.py for the table in
- * docs/benchmarks.md): 2 threads against 1 took 3.0 vs 2.9 us at 16,384,
- * 4.2 vs 4.7 at 24,576, 4.7 vs 6.1 at 32,768, 14.7 vs 21.6 at 100,000. */
+ * VD_L2_FALLBACK. On the 2-vCPU machine (512 KiB of L2 per core: 16,384 per
+ * thread) two threads broke even at 16,384 elements and paid from 32,768 on
+ * (bench/tuning.py's thread table, docs/benchmarks.md, Tuning). */
 #define VD_L2_SHARE 32
 #define VD_L2_FALLBACK ((size_t)512 << 10)
 

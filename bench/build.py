@@ -1,10 +1,11 @@
 """Build the benchmark's native contenders into bench/out/ (gitignored).
 
-- libvdbench.so, for ctypes: vecdot's fast kernel (lib/c/dot.c, compiled with the
-  wheel's own flags, read from lib/setup.py so they cannot drift) behind
+- libvdbench.so, for ctypes: vecdot's fast kernel (the Makefile's KERNEL_SRC, compiled
+  with the wheel's own flags, read from lib/setup.py, so neither can drift) behind
   bench/c/kernels.c, and the memory-read ceiling bench/c/stream.c (-march=native: it
   is this machine's ceiling, not a portable build).
-- _probe: bench/c/probe.c, the no-op C function and the GIL-release experiment.
+- _probe: bench/c/probe.c, the no-op C function and the GIL-release experiment, on the
+  same kernel sources.
 - cydot: bench/cydot.pyx through Cython, with the same -O3 as vecdot.
 
 Each is rebuilt only when one of its sources is newer, so a second run starts at once.
@@ -34,6 +35,15 @@ def wheel_flags():
     raise RuntimeError("lib/setup.py has no GCC_FLAGS")
 
 
+def kernel_sources():
+    """KERNEL_SRC from the Makefile: the plain-C files the kernel needs (dot.c alone
+    would leave its thread pool's symbols undefined, and ctypes would refuse the library)."""
+    for line in (REPO / "Makefile").read_text().splitlines():
+        if line.startswith("KERNEL_SRC :="):
+            return [REPO / f for f in line.split(":=", 1)[1].split()]
+    raise RuntimeError("the Makefile has no KERNEL_SRC")
+
+
 def _stale(target, sources):
     if not target.exists():
         return True
@@ -52,30 +62,31 @@ def _headers(header_dir=LIB_C):
 
 def build_ctypes_lib():
     target = OUT / "libvdbench.so"
-    sources = [BENCH / "c" / "kernels.c", BENCH / "c" / "stream.c", LIB_C / "dot.c", LIB_C / "pool.c"]
+    kernel = kernel_sources()
+    sources = [BENCH / "c" / "kernels.c", BENCH / "c" / "stream.c", *kernel]
     if _stale(target, sources + _headers()):
         flags = wheel_flags() + ["-fPIC", f"-I{LIB_C}"]
         # ctypes finds only exported symbols: the bench's own entry points stay visible.
         exported = [f for f in flags if f != "-fvisibility=hidden"]
         objs = []
-        for src, src_flags in ((LIB_C / "dot.c", flags), (LIB_C / "pool.c", flags),
+        for src, src_flags in (*((k, flags) for k in kernel),
                                (BENCH / "c" / "kernels.c", exported),
                                (BENCH / "c" / "stream.c",
-                                exported + ["-march=native", "-mprefer-vector-width=512"])):
+                                exported + ["-march=native"])):
             obj = OUT / (src.stem + ".o")
             _run([CC, *src_flags, "-c", src, "-o", obj])
             objs.append(obj)
-        _run([CC, "-shared", *objs, "-o", target, "-lpthread"])
+        _run([CC, "-shared", *objs, "-o", target, "-lpthread", "-lm"])
     return target
 
 
 def build_probe():
     target = OUT / "_probe.abi3.so"
-    sources = [BENCH / "c" / "probe.c", LIB_C / "dot.c", LIB_C / "pool.c"]
+    sources = [BENCH / "c" / "probe.c", *kernel_sources()]
     if _stale(target, sources + _headers()):
         include = sysconfig.get_paths()["include"]
         _run([CC, *wheel_flags(), "-fPIC", "-shared", f"-I{LIB_C}", f"-I{include}",
-              *sources, "-o", target, "-lpthread"])
+              *sources, "-o", target, "-lpthread", "-lm"])
     return target
 
 

@@ -2,9 +2,9 @@
 
 Steps, in order (each prints its progress; the whole run takes several minutes):
   micro         every contender in process, this Python, n = 3 .. 1e7 (bench/micro.py)
-  alone         vecdot and numpy on float64 buffers, each in blocks of its own (bench/alone.py)
+  alone         vecdot and numpy on float64 buffers, each in fresh processes of its own (bench/alone.py)
   app           the web app's own cost in process: parsing per value, CPU per request (bench/app_cost.py)
-  tuning        the measurements behind VD_MIN_PER_THREAD and GIL_RELEASE_MIN (bench/tuning.py)
+  tuning        the measurements behind vd_min_per_thread, VD_POOL_SPIN_NS, GIL_RELEASE_MIN (bench/tuning.py)
   instructions  instructions per call at n=3 under callgrind (bench/instructions.py)
   image         build the tree's images (service, proxy); rebuild after a one-line C change (bench/image.py)
   py313         sumprod and correct rounding in the image's Python 3.13 (micro.py, rounding.py)

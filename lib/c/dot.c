@@ -12,14 +12,23 @@
  * machine returns the same bits for the same call. Long vectors are summed
  * in chunks of VD_CHUNK elements whose sums are added in order, so the
  * thread count does not change the bits either. The threads beside the
- * caller come from a pool that outlives the call (pool.c).
+ * caller come from a pool that outlives the call (pool.c). Whether they
+ * are worth waking depends on the L2 cache's size (dot.h), read once.
  */
+/* sysconf, where POSIX has it. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "dot.h"
 #include "block.h"
 #include "cpu.h"
 #include "pool.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#if defined(__unix__) || defined(__APPLE__)
+#  include <unistd.h>
+#endif
 
 /* acc[k] += a[i] * b[i] for every i with i % 16 == k (the tail goes to the
  * first lanes). The sums live in a local array so they stay in registers. */
@@ -178,11 +187,82 @@ vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads)
     return nthreads > 1 ? dot_threads(a, b, n, nthreads) : dot_chunks(a, b, n);
 }
 
+/* The L2 cache of cpu0 in bytes, from the size Linux lists for it in sysfs
+ * ("512K"), or 0 when there is no such file. */
+static size_t
+l2_from_sysfs(void)
+{
+    size_t bytes = 0;
+    for (int index = 0; index < 8 && bytes == 0; index++) {
+        char path[64];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+        FILE *f = fopen(path, "r");
+        if (f == NULL) {
+            break;                      /* no more caches listed */
+        }
+        int level = 0;
+        int read = fscanf(f, "%d", &level);
+        fclose(f);
+        if (read != 1 || level != 2) {
+            continue;
+        }
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+        f = fopen(path, "r");
+        if (f == NULL) {
+            break;
+        }
+        unsigned long size = 0;
+        char unit = 'K';
+        if (fscanf(f, "%lu%c", &size, &unit) >= 1) {
+            bytes = (size_t)size << (unit == 'M' ? 20 : unit == 'K' ? 10 : 0);
+        }
+        fclose(f);
+    }
+    return bytes;
+}
+
+/* The L2 cache per core in bytes: what Linux lists in sysfs (on x86 and arm64
+ * alike), else sysconf where the C library knows it (glibc elsewhere; under
+ * valgrind it answers for valgrind's synthetic CPU), else VD_L2_FALLBACK. */
+static size_t
+l2_bytes(void)
+{
+    size_t bytes = l2_from_sysfs();
+    if (bytes > 0) {
+        return bytes;
+    }
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    long size = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (size > 0) {
+        return (size_t)size;
+    }
+#endif
+    return VD_L2_FALLBACK;
+}
+
+size_t
+vd_min_per_thread(void)
+{
+    /* Worked out on first use (reading files, or CPUID, which a hypervisor
+     * traps: microseconds). Threads that race here store the same value. */
+    static atomic_size_t known;
+    size_t least = atomic_load_explicit(&known, memory_order_relaxed);
+    if (least == 0) {
+        least = l2_bytes() / VD_L2_SHARE;
+        least = least > VD_CHUNK ? least : VD_CHUNK;
+        atomic_store_explicit(&known, least, memory_order_relaxed);
+    }
+    return least;
+}
+
 int
 vd_threads_for(size_t n, int threads)
 {
-    size_t most = n / VD_MIN_PER_THREAD;   /* most < threads <= INT_MAX below */
-    if (threads > 1 && (size_t)threads > most) {
+    if (threads <= 1 || n < 2 * VD_CHUNK) {
+        return 1;                       /* one thread: no need to ask */
+    }
+    size_t most = n / vd_min_per_thread();  /* most < threads <= INT_MAX below */
+    if ((size_t)threads > most) {
         return most > 1 ? (int)most : 1;
     }
     return threads;

@@ -45,12 +45,18 @@ typedef struct {
  * enough that folding the lanes of each chunk costs nothing measurable. */
 #define VD_CHUNK ((size_t)1 << 13)
 
-/* Below this many elements per thread, a thread costs more than it saves.
- * With the pool (pool.h) a helper wakes in microseconds, so the smallest
- * split, two chunks, already breaks even: on the 2-vCPU machine 2 threads
- * against 1 took 4.3 vs 4.6 us at 2^14 elements, 5.7 vs 7.3 at 2^15, 10.4 vs
- * 14.9 at 2^16, 190 vs 371 at 2^20 (bench/tuning.py; docs/benchmarks.md). */
-#define VD_MIN_PER_THREAD VD_CHUNK
+/* A second thread pays once the two vectors outgrow the caller's L2 cache:
+ * below that one core reads them at L2 speed, and waking a helper and
+ * handing it half the data costs about what the second core saves. So a
+ * thread gets at least (L2 bytes) / VD_L2_SHARE elements, never less than a
+ * chunk: at 16 bytes a pair, two threads start where the vectors fill the
+ * caller's L2. vd_min_per_thread reads the L2 size once, at the first
+ * call that could use threads; where the system does not say, it assumes
+ * VD_L2_FALLBACK. On the 2-vCPU machine (512 KiB of L2 per core: 16,384 per
+ * thread) two threads broke even at 16,384 elements and paid from 32,768 on
+ * (bench/tuning.py's thread table, docs/benchmarks.md, Tuning). */
+#define VD_L2_SHARE 32
+#define VD_L2_FALLBACK ((size_t)512 << 10)
 
 /* More threads than this never helps a memory-bound loop. */
 #define VD_MAX_THREADS 64
@@ -61,7 +67,12 @@ typedef struct {
 int vd_threads_for(size_t n, int threads);
 
 double vd_dot(vd_vector a, vd_vector b, size_t n, int threads);
-/* vd_dot without the VD_MIN_PER_THREAD policy: up to `threads` threads
+/* The fewest elements vd_dot gives a thread: L2 size / VD_L2_SHARE, at
+ * least VD_CHUNK (see above). The same value for the life of the process;
+ * VD_MIN_PER_THREAD names it for the tests and the module's constant. */
+size_t vd_min_per_thread(void);
+#define VD_MIN_PER_THREAD vd_min_per_thread()
+/* vd_dot without the vd_min_per_thread policy: up to `threads` threads
  * whatever n, one per chunk at most. For measuring that policy (bench/). */
 double vd_dot_threads(vd_vector a, vd_vector b, size_t n, int threads);
 double vd_dot_exact(vd_vector a, vd_vector b, size_t n, int threads);

@@ -435,6 +435,52 @@ test_exact_threads_overflow(void)
     free(b);
 }
 
+/* The L2 size cpu0's sysfs lists ("512K"), in bytes; 0 where it lists none. */
+static size_t
+sysfs_l2_bytes(void)
+{
+    for (int index = 0; index < 8; index++) {
+        char path[64];
+        int level = 0;
+        unsigned long size = 0;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+        FILE *f = fopen(path, "r");
+        if (f == NULL) {
+            return 0;
+        }
+        int ok = fscanf(f, "%d", &level) == 1;
+        fclose(f);
+        if (!ok || level != 2) {
+            continue;
+        }
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+        f = fopen(path, "r");
+        if (f == NULL) {
+            return 0;
+        }
+        ok = fscanf(f, "%luK", &size) == 1;
+        fclose(f);
+        return ok ? (size_t)size << 10 : 0;
+    }
+    return 0;
+}
+
+/* Threads pay once the vectors outgrow the caller's L2 (dot.h): each thread
+ * gets at least L2 / VD_L2_SHARE elements, never under a chunk, the same
+ * value at every call. */
+static void
+test_min_per_thread_follows_the_l2_cache(void)
+{
+    size_t least = vd_min_per_thread();
+    CHECK(least >= VD_CHUNK);
+    CHECK(vd_min_per_thread() == least);
+    size_t l2 = sysfs_l2_bytes();
+    if (l2 > 0) {   /* Linux: the kernel read the same size, by sysconf or sysfs */
+        size_t want = l2 / VD_L2_SHARE > VD_CHUNK ? l2 / VD_L2_SHARE : VD_CHUNK;
+        CHECK(least == want);
+    }
+}
+
 int
 main(void)
 {
@@ -453,5 +499,6 @@ main(void)
     test_exact_threads_same_bits();
     test_exact_threads_specials();
     test_exact_threads_overflow();
+    test_min_per_thread_follows_the_l2_cache();
     return report("test_kernel");
 }

@@ -7,7 +7,7 @@ and the table holds T = floor(X) as two 64-bit words: X lies in [T, T + 1), whic
 the error decimal.c's rounding argument allows for. T = X exactly while 5^q < 2^128
 (0 <= q <= 55). The header also carries floor(log2(5^q)) as integer arithmetic, which
 this script checks against the exact value for every q of the table.
-tests/repo/test_generated.py checks the committed header is this script's output.
+tests/repo/test_generated.py (run by `make lint`) checks the committed header is its output.
 """
 
 import sys

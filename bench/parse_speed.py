@@ -8,8 +8,8 @@ and JSON encoders send) are measured too. For each shape, a comma-separated text
 - ns per value: `vecdot.parse(text)` against `list(map(float, fields))` over the same
   values already split, each timed in a fresh process of its own (best of REPEATS calls
   there), the contenders interleaved over several rounds, best round kept;
-- instructions per value: the same calls under `valgrind --tool=callgrind`, a run that
-  makes the call minus one that only builds the text, divided by N.
+- instructions per value: the same calls under `valgrind --tool=callgrind` on COUNT_N
+  values, a run that makes the call minus one that only builds the text, per value.
 
     .venv/bin/python bench/parse_speed.py [--quick] [--baseline DIR]
 
@@ -29,6 +29,9 @@ from pathlib import Path
 import instructions
 
 N = 100_000
+# callgrind runs ~50 times slower: it counts over fewer values (the count per value
+# hardly moves with N; the text's building is in both runs and cancels).
+COUNT_N = 20_000
 REPEATS = 20
 SHAPES = {
     "digits17": "17 significant digits",
@@ -36,11 +39,11 @@ SHAPES = {
 }
 
 
-def values(shape):
+def values(shape, n):
     rng = random.Random(13)
     if shape == "digits17":
-        return [f"{rng.choice(('-', ''))}0.{rng.randrange(10**16, 10**17)}" for _ in range(N)]
-    return [repr(rng.uniform(-1, 1)) for _ in range(N)]
+        return [f"{rng.choice(('-', ''))}0.{rng.randrange(10**16, 10**17)}" for _ in range(n)]
+    return [repr(rng.uniform(-1, 1)) for _ in range(n)]
 
 
 # Each contender: (setup after `fields` and `text` exist, the statement timed).
@@ -50,11 +53,11 @@ CONTENDERS = {
 }
 
 
-def child(contender, shape, baseline, repeats):
+def child(contender, shape, baseline, repeats, n):
     """Run in a fresh process: ns per value, best of `repeats` calls (0: build the text only)."""
     if baseline:
         sys.path.insert(0, baseline)
-    fields = values(shape)
+    fields = values(shape, n)
     text = ",".join(fields)
     setup, stmt = CONTENDERS[contender]
     env = {"fields": fields, "text": text}
@@ -69,11 +72,12 @@ def child(contender, shape, baseline, repeats):
         call()
         elapsed = time.perf_counter_ns() - start
         best = elapsed if best is None else min(best, elapsed)
-    return best / N
+    return best / n
 
 
-def child_command(contender, shape, baseline, repeats):
-    cmd = [sys.executable, __file__, "--child", contender, "--shape", shape, "--repeats", str(repeats)]
+def child_command(contender, shape, baseline, repeats, n=N):
+    cmd = [sys.executable, __file__, "--child", contender, "--shape", shape, "--repeats", str(repeats),
+           "--n", str(n)]
     return cmd + (["--baseline", baseline] if baseline else [])
 
 
@@ -111,21 +115,21 @@ def count_all(baseline, log):
                 counts = []
                 for repeats in (0, 1):
                     out_file = Path(tmp) / f"{shape}.{len(result)}.{repeats}"
-                    cmd = child_command(contender, shape, base, repeats)
+                    cmd = child_command(contender, shape, base, repeats, COUNT_N)
                     proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
                                            *cmd], capture_output=True, text=True, timeout=900)
                     if proc.returncode != 0:
                         raise RuntimeError(f"callgrind on {label} failed:\n{proc.stderr[-2000:]}")
                     counts.append(instructions.total(out_file))
                 # The one call also makes its warm-up call: two calls' worth.
-                result.setdefault(shape, {})[label] = (counts[1] - counts[0]) / (2 * N)
+                result.setdefault(shape, {})[label] = (counts[1] - counts[0]) / (2 * COUNT_N)
             log(f"  instructions per value, {shape}: "
                 + ", ".join(f"{k} {v:,.0f}" for k, v in result[shape].items()))
     return result
 
 
 def run(quick, log, baseline=None):
-    return {"n": N, "shapes": SHAPES,
+    return {"n": N, "count_n": COUNT_N, "shapes": SHAPES,
             "ns_per_value": time_all(2 if quick else 5, baseline, log),
             "instructions_per_value": count_all(baseline, log)}
 
@@ -137,9 +141,10 @@ def main():
     parser.add_argument("--child", choices=list(CONTENDERS), help=argparse.SUPPRESS)
     parser.add_argument("--shape", choices=list(SHAPES), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=REPEATS, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=N, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.shape, args.baseline, args.repeats)))
+        print(json.dumps(child(args.child, args.shape, args.baseline, args.repeats, args.n)))
     else:
         print(json.dumps(run(args.quick, lambda m: print(m, file=sys.stderr, flush=True), args.baseline),
                          indent=1))

@@ -192,5 +192,5 @@ def test_random_numbers_agree_with_float(shape):
     with decimal.localcontext(decimal.Context(prec=1200)):
         fields = [RANDOM_SHAPES[shape](rng) for _ in range(20_000)]
     got = vecdot.parse(",".join(fields))
-    wrong = [(f, g, w) for f, g, w in zip(fields, bits(got), bits(map(float, fields))) if g != w]
+    wrong = [(f, g, w) for f, g, w in zip(fields, bits(got), bits(map(float, fields)), strict=True) if g != w]
     assert not wrong, f"{len(wrong)} differ from float(), the first: {wrong[0]}"

@@ -169,6 +169,22 @@ test_fields(void)
         failures++;
         printf("FAIL vd_parse_next left pos at %zu, not %zu\n", pos, len);
     }
+
+    /* Whitespace after a number, or no number: the field as a whole is read,
+     * and pos still moves past its comma. */
+    const char *t = "1 ,x1,2e,\t3\t";
+    size_t t_len = strlen(t), t_pos = 0;
+    double u[4] = {0.0, 0.0, 0.0, 0.0};
+    int rc[4];
+    size_t after[4];
+    for (int i = 0; i < 4; i++) {
+        rc[i] = vd_parse_next(t, t_len, &t_pos, &u[i]);
+        after[i] = t_pos;
+    }
+    CHECK(rc[0] == VD_PARSE_OK && u[0] == 1.0 && after[0] == 3);
+    CHECK(rc[1] == VD_PARSE_INVALID && after[1] == 6);
+    CHECK(rc[2] == VD_PARSE_INVALID && after[2] == 9);
+    CHECK(rc[3] == VD_PARSE_OK && u[3] == 3.0 && after[3] == t_len);
 }
 
 /* ---- random numbers against strtod ------------------------------------------ */

@@ -17,7 +17,7 @@ export COMPOSE_PROJECT_NAME ?= vecdot
 
 # The plain-C sources (no Python.h): what tests/c and tests/fuzz link against.
 # (One line: scripts/fuzz.sh reads it from here.)
-KERNEL_SRC := lib/c/dot.c lib/c/cpu.c lib/c/pool.c lib/c/pool_run.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c lib/c/format.c lib/c/doubles.c
+KERNEL_SRC := lib/c/dot.c lib/c/cpu.c lib/c/pool.c lib/c/pool_run.c lib/c/exact.c lib/c/superacc.c lib/c/parse.c lib/c/decimal.c lib/c/format.c lib/c/doubles.c
 # One program per file tests/c/test_*.c, each linked with KERNEL_SRC;
 # test_pool makes malloc and calloc fail on demand through linker wrappers.
 C_TEST_DIR := tests/c

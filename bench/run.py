@@ -6,6 +6,8 @@ Steps, in order (each prints its progress; the whole run takes several minutes):
   app           the web app's own cost in process: parsing per value, CPU per request (bench/app_cost.py)
   tuning        the measurements behind vd_min_per_thread, VD_POOL_SPIN_NS, GIL_RELEASE_MIN (bench/tuning.py)
   instructions  instructions per call at n=3 under callgrind (bench/instructions.py)
+  parse         vecdot.parse per 17-digit value beside float(): ns, fresh processes, and
+                instructions by callgrind (bench/parse_speed.py)
   image         build the tree's images (service, proxy); rebuild after a one-line C change (bench/image.py)
   py313         sumprod and correct rounding in the image's Python 3.13 (micro.py, rounding.py)
   http          wrk against gunicorn and the container, C and pure-Python backends, and through
@@ -40,7 +42,7 @@ import build  # noqa: E402
 import report  # noqa: E402
 import targets  # noqa: E402
 
-STEPS = ["micro", "alone", "app", "tuning", "instructions", "image", "py313", "http"]
+STEPS = ["micro", "alone", "app", "tuning", "instructions", "parse", "image", "py313", "http"]
 DOCKER_STEPS = {"image", "py313", "http"}
 # Contenders timed in the image's Python 3.13 (no numpy, Cython or compiler there).
 PY313_CONTENDERS = "py_zip,py_map,sumprod,vecdot_list,vecdot_list_acc,vecdot,vecdot_acc,noop"
@@ -240,6 +242,10 @@ def main(argv=None):
         import instructions
 
         attempt("instructions", lambda: {"instructions": instructions.run()})
+    if "parse" in steps:
+        import parse_speed
+
+        attempt("parse", lambda: {"parse_speed": parse_speed.run(quick, log)})
     if DOCKER_STEPS & set(steps) and not have_docker():
         log("== no Docker here: skipping the image, Python 3.13 and container steps")
     elif DOCKER_STEPS & set(steps):

@@ -271,6 +271,29 @@ def target13_accurate(micro):
     return [_row("13.3", t, "; ".join(parts), passed)]
 
 
+# Issue 13: vecdot.parse at the state of the art (Eisel-Lemire), on 17-digit values.
+PARSE_MAX_NS = 25
+
+
+def target13_parse(parse_speed):
+    """ns per 17-digit value in vecdot.parse (fresh processes, best round), with callgrind's
+    instructions per value and float()'s figures for scale (bench/parse_speed.py)."""
+    t = f"parse: <= {PARSE_MAX_NS} ns per 17-digit value"
+    ns = (parse_speed or {}).get("ns_per_value", {}).get("digits17", {})
+    if "vecdot.parse" not in ns:
+        return [_missing("13p", t, "the parse step")]
+    ins = parse_speed.get("instructions_per_value", {}).get("digits17", {})
+
+    def figures(name):
+        out = f"{ns[name]:.1f} ns"
+        return out + (f", {ins[name]:,.0f} instructions" if name in ins else "")
+
+    measured = f"vecdot.parse {figures('vecdot.parse')} per value"
+    if "float()" in ns:
+        measured += f"; float() {figures('float()')}"
+    return [_row("13p", t, measured, ns["vecdot.parse"] <= PARSE_MAX_NS)]
+
+
 def evaluate(results):
     micro = results.get("micro")
     alone = results.get("alone")
@@ -283,6 +306,7 @@ def evaluate(results):
     rows += target6(results.get("http"), results.get("http_setup")) + target6_in_process(results.get("wsgi"))
     rows += target7(results.get("image"), results.get("startup"))
     rows += target11(results.get("http"), results.get("http_setup"))
+    rows += target13_parse(results.get("parse_speed"))
     return rows
 
 

@@ -24,7 +24,8 @@ SOURCES = [
     "c/pool_run.c",  # a call's tasks shared with them
     "c/exact.c",  # correctly rounded kernel
     "c/superacc.c",  # its exact accumulator
-    "c/parse.c",  # number parser
+    "c/parse.c",  # number parser: the syntax
+    "c/decimal.c",  # its digits to the nearest double
     "c/format.c",  # buffer formats to doubles
     "c/doubles.c",  # growable arrays of converted values
 ]
@@ -74,12 +75,14 @@ setup(
             depends=[
                 "c/block.h",
                 "c/cpu.h",
+                "c/decimal.h",
                 "c/dot.h",
                 "c/doubles.h",
                 "c/format.h",
                 "c/limited.h",
                 "c/parse.h",
                 "c/pool.h",
+                "c/pow5_table.h",
                 "c/py_module.h",
                 "c/py_vectors.h",
                 "c/superacc.h",

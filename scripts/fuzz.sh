@@ -4,7 +4,8 @@
 # the short bounded run in `make test`.
 #
 # Two harnesses in tests/fuzz/, each started from its checked-in seed corpus:
-#   fuzz_parse   lib/c/parse.c against an independent grammar and strtod
+#   fuzz_parse   lib/c/parse.c and decimal.c against an independent grammar
+#                and exact MPFR rounding
 #   fuzz_kernel  lib/c/dot.c and exact.c against exact MPFR arithmetic and
 #                the kernels' invariants
 # Every seed is replayed first (a regression test on its own), then each
@@ -64,10 +65,11 @@ flags=(-std=c11 -g -O1 -ffp-contract=off -fno-omit-frame-pointer -Ilib/c
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 for h in "${harnesses[@]}"; do
     [[ -f tests/fuzz/$h.c ]] || { say "error: no harness tests/fuzz/$h.c"; exit 2; }
-    libs=(-lm) extra=()
+    # Both harnesses check against exact MPFR arithmetic.
+    libs=(-lmpfr -lgmp -lm) extra=()
     # The kernels' loops compare doubles on every element: tracing those
     # comparisons (which guides the parser's fuzzing well) slows them tenfold.
-    [[ $h == fuzz_kernel ]] && libs=(-lmpfr -lgmp -lm) extra=(-fno-sanitize-coverage=trace-cmp)
+    [[ $h == fuzz_kernel ]] && extra=(-fno-sanitize-coverage=trace-cmp)
     say "building $h with $cc ($kernel_src)"
     # shellcheck disable=SC2086  # kernel_src is a list of paths
     "$cc" "${flags[@]}" "${extra[@]}" -o "$out/$h" "tests/fuzz/$h.c" $kernel_src "${libs[@]}" -lpthread

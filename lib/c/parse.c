@@ -1,26 +1,28 @@
 /* parse.c: float() for ASCII numbers; see parse.h for the syntax.
  *
- * Short decimals, the common case in a query string, take Clinger's fast
- * path: when the digits fit in a double exactly (< 2^53) and the power of ten
- * does too (10^0 .. 10^22), one IEEE multiply or divide is correctly rounded,
- * so it gives the same bits as float(). Up to 19 digits with a moderate
- * exponent (full-precision reprs) are rounded exactly in 128-bit integers.
- * Everything else goes to the C library's strtod, correctly rounded as well
- * (glibc, musl, macOS),
- * given the digits rewritten as "DIGITSeEXP": with no decimal point in it,
- * the process's locale cannot change how it reads.
+ * This file reads the syntax: it checks the field and gathers its first 19
+ * significant digits into an integer with a power of ten. decimal.c rounds
+ * that to the double float() gives. When it cannot (more than 19 digits that
+ * it cannot settle, or one of its rare undecided cases), the C library's
+ * strtod does, correctly rounded as well (glibc, musl, macOS), given the
+ * digits rewritten as "DIGITSeEXP": with no decimal point in it, the
+ * process's locale cannot change how it reads.
  */
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "parse.h"
 
-#if FLT_EVAL_METHOD != 0
-#  error "the fast path needs double arithmetic rounded to double (SSE2, not x87)"
+/* parse_prefix goes inline into vd_parse_next, once per field: the call
+ * would cost a fifth of a short field's time. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define VD_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#  define VD_ALWAYS_INLINE inline
 #endif
 
 static int
@@ -50,135 +52,124 @@ equals_word(const char *s, size_t len, const char *word)
     return 1;
 }
 
-/* The digits of a mantissa, read in one pass: the first 19 significant
- * ones exactly in w, then only whether any later one was nonzero. */
-typedef struct {
-    uint64_t w;
-    long long exp10;     /* the value is w * 10^exp10 unless inexact */
-    long long fraction;  /* digits after the point, for the slow path */
-    int kept, inexact;
-} mantissa;
-
-static void
-take_digit(mantissa *m, int d, int in_fraction)
+/* Eight bytes as one word, the first in the low byte, whatever the byte order. */
+static inline uint64_t
+load_eight(const char *s)
 {
-    m->fraction += in_fraction;
-    if (m->w == 0 && d == 0) {
-        m->exp10 -= in_fraction;          /* a leading zero */
-    }
-    else if (m->kept < 19) {
-        m->w = m->w * 10 + (uint64_t)d;
-        m->kept++;
-        m->exp10 -= in_fraction;
-    }
-    else {
-        m->inexact |= d != 0;             /* dropped: only its place counts */
-        m->exp10 += !in_fraction;
-    }
+    uint64_t v;
+    memcpy(&v, s, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
 }
 
-/* Scan digits with single underscores between them, starting at s[*i],
- * feeding each to m (if any). Returns the number of digits, or -1 for a
- * misplaced underscore. */
-static long
-scan_digits(const char *s, size_t len, size_t *i, mantissa *m, int in_fraction)
+/* Whether all eight bytes of v are ASCII digits: each byte's high nibble is 3,
+ * and stays 3 when 6 is added (0x3A..0x3F would carry into 0x4_; as every
+ * high nibble is 3, no byte carries into the next). */
+static inline int
+all_digits(uint64_t v)
 {
-    long count = 0;
-    while (*i < len) {
-        char c = s[*i];
-        if (is_digit(c)) {
-            if (m != NULL) {
-                take_digit(m, c - '0', in_fraction);
-            }
-            count++;
-            (*i)++;
-        }
-        else if (c == '_' && count > 0 && *i + 1 < len && is_digit(s[*i + 1])) {
-            (*i)++;
-        }
-        else {
+    const uint64_t high = 0xF0F0F0F0F0F0F0F0u, threes = 0x3030303030303030u;
+    return (v & high) == threes && ((v + 0x0606060606060606u) & high) == threes;
+}
+
+/* The number the eight digits of v spell, the first byte the most significant:
+ * pairs, then fours, then all eight, each step in lanes too wide to carry. */
+static inline uint64_t
+eight_digits_value(uint64_t v)
+{
+    v -= 0x3030303030303030u;
+    v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFu;
+    v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFu;
+    return (v * 10000 + (v >> 32)) & 0xFFFFFFFFu;
+}
+
+/* A run of digits from p (before end), appended to *w (modulo 2^64: exact
+ * for up to 19 digits in all); returns where the run ends. */
+static inline const char *
+scan_run(const char *p, const char *end, uint64_t *w)
+{
+    uint64_t v = *w;
+    while (end - p >= 8 && all_digits(load_eight(p))) {
+        v = v * 100000000 + eight_digits_value(load_eight(p));
+        p += 8;
+    }
+    while (p < end && is_digit(*p)) {
+        v = v * 10 + (uint64_t)(*p - '0');
+        p++;
+    }
+    *w = v;
+    return p;
+}
+
+/* Digits with single underscores between them from *pp, appended to *w as
+ * scan_run does; *pp moves past them. Returns the number of digits, or -1
+ * for a misplaced underscore. */
+static inline long
+scan_digits(const char **pp, const char *end, uint64_t *w)
+{
+    const char *start = *pp, *p = start;
+    long underscores = 0;
+    for (;;) {
+        p = scan_run(p, end, w);
+        if (p == end || *p != '_') {
             break;
         }
+        if (p == start || end - p < 2 || !is_digit(p[1])) {
+            return -1;                  /* not between two digits */
+        }
+        p++;
+        underscores++;
     }
-    return *i < len && s[*i] == '_' ? -1 : count;
+    *pp = p;
+    return (long)(p - start) - underscores;
 }
 
-static const double powers_of_ten[] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-#define MAX_FAST_POW10 22
-#define EXACT_LIMIT ((uint64_t)1 << 53)
-
-#if defined(__SIZEOF_INT128__)
-/* Up to 19 digits with a power of ten from 10^-21 to 10^19, in 128-bit
- * integers (GCC and Clang on 64-bit targets): a full-precision repr() such
- * as "0.12345678901234567" has 17 digits, one too many for the fast path.
- * The value is an exact integer, or an exact quotient with its remainder,
- * so rounding it is exact too. */
-typedef unsigned __int128 u128;
-
-static int
-bit_length(u128 x)
+/* The digits of s[0:len] (and underscores) as a number, or 10^9 if larger. */
+static long long
+saturated(const char *s, size_t len)
 {
-    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-    return hi != 0 ? 128 - __builtin_clzll(hi) : lo != 0 ? 64 - __builtin_clzll(lo) : 0;
+    long long value = 0;
+    for (size_t i = 0; i < len && value < 1000000000; i++) {
+        if (is_digit(s[i])) {
+            value = value * 10 + (s[i] - '0');
+        }
+    }
+    return value < 1000000000 ? value : 1000000000;
 }
 
-/* n * 2^-shift rounded to the nearest double, ties to even; sticky says the
- * true value is a little more than n * 2^-shift. n must exceed 2^53. */
-static double
-round_scaled(u128 n, int shift, int sticky)
+/* For a mantissa s[0:end] of more than 19 digits, where scan_digits' w
+ * wrapped: its first 19 significant digits into *w, the power of ten of the
+ * last of them added to *exp10, and whether any digit after them is nonzero. */
+static void
+first_nineteen(const char *s, size_t end, uint64_t *w, long long *exp10, int *truncated)
 {
-    int drop = bit_length(n) - 53;
-    u128 half = (u128)1 << (drop - 1);
-    u128 rest = n & (((u128)1 << drop) - 1);
-    n >>= drop;
-    if (rest > half || (rest == half && (sticky || (n & 1)))) {
-        n++;                                  /* 2^53 at most: still exact */
-    }
-    return ldexp((double)(uint64_t)n, drop - shift);
-}
-
-static int
-parse_int128(uint64_t w, long long exp10, double *out)
-{
-    if (exp10 < -21 || exp10 > 19) {
-        return 0;
-    }
-    u128 power = 1;
-    for (long long k = 0; k < (exp10 < 0 ? -exp10 : exp10); k++) {
-        power *= 10;
-    }
-    if (exp10 >= 0) {
-        u128 n = (u128)w * power;             /* < 2^64 * 10^19 < 2^128 */
-        if (bit_length(n) <= 53) {
-            *out = (double)(uint64_t)n;
+    uint64_t v = 0;
+    int kept = 0, in_fraction = 0;
+    for (size_t i = 0; i < end; i++) {
+        if (s[i] == '.') {
+            in_fraction = 1;
+        }
+        if (!is_digit(s[i])) {
+            continue;
+        }
+        int d = s[i] - '0';
+        if (kept == 0 && d == 0) {
+            *exp10 -= in_fraction;            /* a leading zero */
+        }
+        else if (kept < 19) {
+            v = v * 10 + (uint64_t)d;
+            kept++;
+            *exp10 -= in_fraction;
         }
         else {
-            *out = round_scaled(n, 0, 0);
+            *truncated |= d != 0;             /* dropped: only its place counts */
+            *exp10 += !in_fraction;
         }
-        return 1;
     }
-    /* w / 10^k: scale w so the quotient has at least 55 bits, then round
-     * it with the remainder as the sticky bit. w << shift < 2^125. */
-    int shift = 55 + bit_length(power) - bit_length((u128)w);
-    if (shift < 0) {
-        shift = 0;
-    }
-    u128 n = (u128)w << shift;
-    *out = round_scaled(n / power, shift, n % power != 0);
-    return 1;
+    *w = v;
 }
-#else
-static int
-parse_int128(uint64_t w, long long exp10, double *out)
-{
-    (void)w, (void)exp10, (void)out;
-    return 0;                                 /* no 128-bit integers: strtod */
-}
-#endif
 
 /* The slow path: strtod on "DIGITSeEXP" built from the validated field. */
 static int
@@ -206,46 +197,46 @@ parse_slow(const char *s, size_t len, long long exp10, double *out)
     return VD_PARSE_OK;
 }
 
-int
-vd_parse_number(const char *s, size_t len, double *out)
+/* The number that starts s[0:len], after any whitespace: *used is set to
+ * where it ends, which is len or any byte that cannot go on the number (the
+ * callers check which). */
+static VD_ALWAYS_INLINE int
+parse_prefix(const char *s, size_t len, size_t *used, double *out)
 {
-    while (len > 0 && is_space(s[0])) {
-        s++, len--;
+    const char *p = s, *end = s + len;
+    while (p < end && is_space(*p)) {
+        p++;
     }
-    while (len > 0 && is_space(s[len - 1])) {
-        len--;
-    }
-    int negative = 0;
-    if (len > 0 && (s[0] == '+' || s[0] == '-')) {
-        negative = s[0] == '-';
-        s++, len--;
-    }
-    if (len > 0 && !is_digit(s[0]) && s[0] != '.') {
-        if (equals_word(s, len, "inf") || equals_word(s, len, "infinity")) {
+    int negative = p < end && *p == '-';
+    p += p < end && (*p == '-' || *p == '+');
+    if (p < end && !is_digit(*p) && *p != '.') {
+        const char *word = p;
+        while (p < end && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') {
+            p++;
+        }
+        *used = (size_t)(p - s);
+        size_t word_len = (size_t)(p - word);
+        if (equals_word(word, word_len, "inf") || equals_word(word, word_len, "infinity")) {
             *out = negative ? -INFINITY : INFINITY;
             return VD_PARSE_OK;
         }
-        if (equals_word(s, len, "nan")) {
+        if (equals_word(word, word_len, "nan")) {
             *out = negative ? -NAN : NAN;
             return VD_PARSE_OK;
         }
         return VD_PARSE_INVALID;
     }
 
-    /* Validate and read the mantissa in one pass. */
-    mantissa m = {0, 0, 0, 0, 0};
-    size_t i = 0;
-    long int_digits = scan_digits(s, len, &i, &m, 0);
+    /* Validate the mantissa and read its digits, all at once. */
+    const char *mantissa = p;
+    uint64_t w = 0;
+    long int_digits = scan_digits(&p, end, &w), frac_digits = 0;
     if (int_digits < 0) {
         return VD_PARSE_INVALID;
     }
-    long frac_digits = 0;
-    if (i < len && s[i] == '.') {
-        i++;
-        if (i < len && s[i] == '_') {
-            return VD_PARSE_INVALID;
-        }
-        frac_digits = scan_digits(s, len, &i, &m, 1);
+    if (p < end && *p == '.') {
+        p++;
+        frac_digits = scan_digits(&p, end, &w);
         if (frac_digits < 0) {
             return VD_PARSE_INVALID;
         }
@@ -253,63 +244,57 @@ vd_parse_number(const char *s, size_t len, double *out)
     if (int_digits + frac_digits == 0) {
         return VD_PARSE_INVALID;
     }
-    size_t mantissa_end = i;
+    size_t mantissa_len = (size_t)(p - mantissa);
     long long written_exp = 0;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        int exp_negative = 0;
-        if (i < len && (s[i] == '+' || s[i] == '-')) {
-            exp_negative = s[i] == '-';
-            i++;
-        }
-        size_t exp_start = i;
-        if (i < len && s[i] == '_') {
+    if (p < end && (*p | 0x20) == 'e') {
+        p++;
+        int exp_negative = p < end && *p == '-';
+        p += p < end && (*p == '-' || *p == '+');
+        const char *exp_start = p;
+        uint64_t exp_value = 0;
+        long exp_digits = scan_digits(&p, end, &exp_value);
+        if (exp_digits <= 0) {
             return VD_PARSE_INVALID;
         }
-        if (scan_digits(s, len, &i, NULL, 0) <= 0) {
-            return VD_PARSE_INVALID;
-        }
-        for (size_t j = exp_start; j < i; j++) {
-            /* Saturate: 10^(10^9) is inf and 10^-(10^9) is 0 all the same. */
-            if (is_digit(s[j]) && written_exp < 1000000000) {
-                written_exp = written_exp * 10 + (s[j] - '0');
-            }
-        }
+        /* Saturate: 10^(10^9) is inf and 10^-(10^9) is 0 all the same. */
+        written_exp = exp_digits <= 9 ? (long long)exp_value
+                                      : saturated(exp_start, (size_t)(p - exp_start));
         if (exp_negative) {
             written_exp = -written_exp;
         }
     }
-    if (i != len) {
-        return VD_PARSE_INVALID;
-    }
-    uint64_t w = m.w;
-    long long exp10 = m.exp10 + written_exp;
-    int inexact = m.inexact;
+    *used = (size_t)(p - s);
 
+    long long exp10 = written_exp - frac_digits;
+    int truncated = 0;
+    if (int_digits + frac_digits > 19) {
+        exp10 = written_exp;
+        first_nineteen(mantissa, mantissa_len, &w, &exp10, &truncated);
+    }
     double v;
-    if (w == 0) {
-        v = 0.0;
-    }
-    else {
-        /* "1e30" is 10^8 * 10^22: scale w up while it stays exact. */
-        while (!inexact && exp10 > MAX_FAST_POW10 && w < EXACT_LIMIT / 10) {
-            w *= 10;
-            exp10--;
-        }
-        if (!inexact && w <= EXACT_LIMIT && exp10 >= -MAX_FAST_POW10
-            && exp10 <= MAX_FAST_POW10) {
-            v = exp10 >= 0 ? (double)w * powers_of_ten[exp10]
-                           : (double)w / powers_of_ten[-exp10];
-        }
-        else if (inexact || !parse_int128(w, exp10, &v)) {
-            int rc = parse_slow(s, mantissa_end, written_exp - m.fraction, &v);
-            if (rc != VD_PARSE_OK) {
-                return rc;
-            }
+    if (!vd_decimal_to_double(w, exp10, truncated, &v)) {
+        int rc = parse_slow(mantissa, mantissa_len, written_exp - frac_digits, &v);
+        if (rc != VD_PARSE_OK) {
+            return rc;
         }
     }
-    *out = negative ? -v : v;
+    /* The sign bit set without a branch: random signs would mispredict. */
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits |= (uint64_t)negative << 63;
+    memcpy(out, &bits, sizeof bits);
     return VD_PARSE_OK;
+}
+
+int
+vd_parse_number(const char *s, size_t len, double *out)
+{
+    while (len > 0 && is_space(s[len - 1])) {
+        len--;
+    }
+    size_t used = 0;
+    int rc = parse_prefix(s, len, &used, out);
+    return rc == VD_PARSE_OK && used != len ? VD_PARSE_INVALID : rc;
 }
 
 size_t
@@ -318,17 +303,32 @@ vd_count_fields(const char *s, size_t len)
     if (len == 0) {
         return 0;
     }
-    size_t fields = 1;
-    for (const char *p = s; (p = memchr(p, ',', len - (size_t)(p - s))) != NULL; p++) {
-        fields++;
+    /* Blocks of at most 255 bytes counted in a byte: a loop compilers turn
+     * into vector compares, much faster than a memchr call per comma. */
+    size_t commas = 0;
+    const char *p = s, *end = s + len;
+    while (p < end) {
+        const char *stop = end - p > 255 ? p + 255 : end;
+        unsigned char in_block = 0;
+        for (; p < stop; p++) {
+            in_block += *p == ',';
+        }
+        commas += in_block;
     }
-    return fields;
+    return commas + 1;
 }
 
 int
 vd_parse_next(const char *s, size_t len, size_t *pos, double *out)
 {
-    size_t start = *pos;
+    size_t start = *pos, used = 0;
+    /* Most fields are a number and its comma: read it in one pass. */
+    if (parse_prefix(s + start, len - start, &used, out) == VD_PARSE_OK
+        && (start + used == len || s[start + used] == ',')) {
+        *pos = start + used == len ? len : start + used + 1;
+        return VD_PARSE_OK;
+    }
+    /* Whitespace after it, or no number: the field as a whole decides. */
     const char *comma = memchr(s + start, ',', len - start);
     size_t end = comma != NULL ? (size_t)(comma - s) : len;
     *pos = comma != NULL ? end + 1 : len;

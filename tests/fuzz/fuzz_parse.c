@@ -4,8 +4,10 @@
  *
  *  1. vd_parse_number accepts exactly the syntax parse.h documents, checked
  *     against an independent recognizer written here from that grammar, and
- *     gives the same double as glibc's strtod (correctly rounded) on the
- *     field with its underscores removed, bit for bit (nan and its sign too).
+ *     gives the correctly rounded double, bit for bit (nan and its sign too):
+ *     the oracle is MPFR, reading the field with its underscores removed at
+ *     53 bits with double's exponent range and subnormals. Not strtod, which
+ *     parse.c itself falls back to: the oracle shares no code with it.
  *  2. vd_count_fields and vd_parse_next walk the whole text: one field per
  *     comma plus one, each the bytes between commas, parsed as (1).
  *  3. Nothing reads outside the input: libFuzzer hands over a heap copy of
@@ -15,6 +17,7 @@
  * scripts/fuzz.sh builds and runs this; tests/fuzz/seeds.py writes the seeds.
  */
 #include <math.h>
+#include <mpfr.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +76,31 @@ word(const char *s, size_t n, const char *w)
     return 1;
 }
 
+/* The decimal text (digits, a point, an exponent) rounded once to the nearest
+ * double, ties to even: at 53 bits in double's exponent range (emin and emax
+ * as MPFR counts them), then rounded again to the subnormal grid below 2^-1022
+ * with the first rounding's direction, which mpfr_subnormalize takes to
+ * avoid rounding twice. */
+static double
+exact_double(const char *text)
+{
+    mpfr_set_emin(-1073);
+    mpfr_set_emax(1024);
+    mpfr_t x;
+    mpfr_init2(x, 53);
+    char *end = NULL;
+    int inexact = mpfr_strtofr(x, text, &end, 10, MPFR_RNDN);
+    if (end == NULL || *end != '\0') {
+        fprintf(stderr, "fuzz_parse: MPFR did not read all of \"%.200s\"\n", text);
+        abort();
+    }
+    inexact = mpfr_check_range(x, inexact, MPFR_RNDN);
+    mpfr_subnormalize(x, inexact, MPFR_RNDN);
+    double v = mpfr_get_d(x, MPFR_RNDN);
+    mpfr_clear(x);
+    return v;
+}
+
 /* 1 and *out set when s[0:n] is a number in parse.h's syntax, else 0. */
 static int
 reference_parse(const char *s, size_t n, double *out)
@@ -117,17 +145,34 @@ reference_parse(const char *s, size_t n, double *out)
     if (i != n) {
         return 0;
     }
-    /* glibc's strtod is correctly rounded; it never sees an underscore, a
-     * sign (applied after, as float() does) or anything outside the grammar. */
-    char *text = malloc(n + 1);
-    size_t k = 0;
-    for (size_t j = 0; j < n; j++) {
+    /* MPFR never sees an underscore, a sign (applied after, as float() does)
+     * or anything outside the grammar; and an exponent of more than 9 digits
+     * is written as 10^9, which MPFR reads right (it takes 1e-(10^30) for inf)
+     * and which leaves the value 0 or inf alike: the input holds fewer than
+     * 10^8 digits to move it. */
+    char *text = malloc(n + 16);
+    size_t k = 0, j = 0;
+    for (; j < n && s[j] != 'e' && s[j] != 'E'; j++) {
         if (s[j] != '_') {
             text[k++] = s[j];
         }
     }
+    if (j < n) {
+        text[k++] = 'e';
+        j++;
+        if (s[j] == '+' || s[j] == '-') {
+            text[k++] = s[j++];
+        }
+        long long exponent = 0;
+        for (; j < n; j++) {
+            if (digit(s[j]) && (exponent = exponent * 10 + (s[j] - '0')) > 1000000000) {
+                exponent = 1000000000;
+            }
+        }
+        k += (size_t)sprintf(text + k, "%lld", exponent);
+    }
     text[k] = '\0';
-    double v = strtod(text, NULL);
+    double v = exact_double(text);
     free(text);
     *out = negative ? -v : v;
     return 1;
@@ -160,7 +205,7 @@ check_field(const char *s, size_t n)
         abort();
     }
     if (valid && !identical(got, want)) {
-        fprintf(stderr, "fuzz_parse: \"%.*s\" parsed as %a, strtod gives %a\n",
+        fprintf(stderr, "fuzz_parse: \"%.*s\" parsed as %a, MPFR gives %a\n",
                 (int)(n < 200 ? n : 200), s, got, want);
         abort();
     }

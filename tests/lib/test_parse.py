@@ -1,6 +1,8 @@
 """vecdot.parse(text): comma-separated numbers, each read exactly as float() reads it."""
 
+import decimal
 import math
+import random
 import struct
 from array import array
 
@@ -155,3 +157,40 @@ def test_a_list_of_reprs_round_trips_exactly(values):
     text = ",".join(map(repr, values))
     # repr() drops a nan's sign and payload; float(repr(v)) is what comes back.
     assert bits(vecdot.parse(text)) == bits([float(repr(v)) for v in values])
+
+
+# ---- float() is the oracle, on many random numbers at once --------------------
+
+def random_double(rng):
+    """Any finite double, its bits drawn uniformly: subnormals and huge ones as often as 1.5."""
+    while not math.isfinite(x := struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]):
+        pass
+    return x
+
+
+def near_midpoint(rng):
+    """The midpoint of a double and the next, exactly (a tie) or with 16 to 19 digits."""
+    x = abs(random_double(rng))
+    mid = (decimal.Decimal(x) + decimal.Decimal(math.nextafter(x, math.inf))) / 2
+    return str(mid) if rng.random() < 0.1 else format(mid, f".{rng.randint(15, 18)}e")
+
+
+RANDOM_SHAPES = {
+    "repr": lambda rng: repr(random_double(rng)),
+    "17 digits": lambda rng: f"{rng.choice('-+')}{rng.randrange(10**16, 10**17)}e{rng.randint(-345, 312)}",
+    "any length": lambda rng: (f"{rng.randrange(10 ** rng.randint(1, 25))}.{rng.randrange(10 ** rng.randint(1, 25))}"
+                               f"e{rng.randint(-400, 400)}"),
+    "near a midpoint": near_midpoint,
+}
+
+
+@pytest.mark.parametrize("shape", RANDOM_SHAPES)
+def test_random_numbers_agree_with_float(shape):
+    # Each field is checked in one call of 20,000: the fast paths, 20+ digits and
+    # the exact fallback alike (the C tests run millions against strtod).
+    rng = random.Random(shape)
+    with decimal.localcontext(decimal.Context(prec=1200)):
+        fields = [RANDOM_SHAPES[shape](rng) for _ in range(20_000)]
+    got = vecdot.parse(",".join(fields))
+    wrong = [(f, g, w) for f, g, w in zip(fields, bits(got), bits(map(float, fields)), strict=True) if g != w]
+    assert not wrong, f"{len(wrong)} differ from float(), the first: {wrong[0]}"

@@ -5,9 +5,10 @@
  * several, run once per path the kernels have: baseline, AVX2 and AVX-512,
  * forced with vd_cpu_force. The fast kernel's sums are rounded at every
  * step, so a path that fused a*b+c or reordered a sum would change bits
- * here (an AVX2 copy built with FMA and -ffp-contract=fast fails this test:
- * 1314 of its 6195 results differ, when each length and layout had three calls). A path this CPU or build lacks is
- * reported as skipped, by name.
+ * here (an AVX2 copy built with FMA and -ffp-contract=fast failed this test
+ * with 1314 of 6195 results different, before vd_dot_exact took a thread
+ * count and got its own column). A path this CPU or build lacks is reported
+ * as skipped, by name.
  *
  * First of all, before any other call in the process, several threads make
  * their first kernel call at once: each sees the one level found, without a

@@ -140,6 +140,12 @@ errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s "%(a)s" "%({x-forwarded-for}i)s"'
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
+# --- HTTP parsing ---------------------------------------------------------------------
+# gunicorn's C parser (gunicorn_h1c, pinned in requirements.txt). "fast" rather than
+# "auto": without the package gunicorn refuses to start instead of silently falling back
+# to the pure-Python parser, which costs more CPU per request (docs/web.md).
+http_parser = "fast"
+
 # --- Request limits, set from the app's own so the app, not gunicorn, answers -------
 # The query string can be VECDOT_MAX_QUERY_BYTES long; 1 KiB more covers the method,
 # path and version, so a query just over the app's limit gets the app's JSON 413.

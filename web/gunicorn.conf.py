@@ -135,9 +135,10 @@ accesslog = "-"
 errorlog = "-"
 # The path without the query (%(U)s): a GET /dot query can be 64 KiB of numbers, which
 # would cost more to log than to compute and is the client's data, not ours to keep.
-# %(L)s is the request time in seconds.
+# %(L)s is the request time in seconds; %(p)s the worker's pid (<pid>), which gives the
+# per-worker request counts (docs/web.md, Workers).
 # Behind the front proxy %(h)s is the proxy; the client is the X-Forwarded-For it adds.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s "%(a)s" "%({x-forwarded-for}i)s"'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s %(p)s "%(a)s" "%({x-forwarded-for}i)s"'
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 # --- HTTP parsing ---------------------------------------------------------------------
@@ -156,6 +157,24 @@ limit_request_field_size = 4096  # no header it reads is long; cookies are not u
 # No `gunicornc` here: the control socket would be written under $HOME (read-only in the
 # container) and two servers on one host would share its path.
 control_socket_disable = True
+
+
+# --- Keep-alive connections spread over the workers -----------------------------------
+# Every worker accepts from one shared socket, and a keep-alive connection stays with the
+# worker that accepted it. Connections opened while only one worker is up (the others
+# still booting, or one being replaced after max_requests or a crash) all land on it and
+# stay there as long as the client keeps them busy: wrk -c16 against 2 workers served
+# everything from one of them in 2 starts out of 3, at half the throughput. So the 100th
+# request on a connection is answered with "Connection: close": the client reconnects,
+# and the next accept goes to whichever worker is free, an idle one waking first. The
+# cost is one TCP handshake per 100 requests (tests/web/test_web_workers.py).
+KEEPALIVE_REQUESTS = 100
+
+
+def pre_request(worker, req):
+    if req.req_number >= KEEPALIVE_REQUESTS:
+        req.must_close = True
+    worker.log.debug("%s %s", req.method, req.path)  # gunicorn's default pre_request
 
 
 # --- Metrics: prometheus_client's multiprocess mode (web/vecdot_web/metrics.py) --------

@@ -6,7 +6,8 @@
 # Both stages start from the same Debian release, so the extension is compiled
 # and run with the exact same Python (3.13) and glibc.
 
-# build: gcc and the CPython headers; builds the vecdot wheel and runs the lib tests on it
+# build: gcc and the CPython headers; builds the vecdot wheel (full API, for this
+# stage's Python 3.13) and gunicorn's C parser, and runs the lib tests on them
 FROM debian:trixie-slim AS build
 
 # Not pinned to versions (hadolint DL3008): a Debian release's archive keeps only
@@ -42,6 +43,8 @@ RUN set -eux; \
 # rebuild after a source change then needs no network and no pip resolution.
 # The pip_cert secret is a proxy's CA bundle when scripts/docker-build.sh finds
 # one on the host (docs/docker.md); it is mounted for this step only.
+# requirements.txt's gunicorn-h1c (gunicorn's C parser) is an sdist only: pip compiles
+# its wheel here, with this stage's gcc, and the runtime stage copies it in /opt/venv.
 # GET /docs loads three of swagger-ui-py's files (web/vecdot_web/docs.py ASSETS); the
 # package's editor bundles and source maps, about 25 MB, are never served: dropped here.
 COPY requirements.txt requirements-dev.txt requirements-docs.txt ./
@@ -59,7 +62,11 @@ RUN --mount=type=cache,target=/root/.cache/pip \
         ! -name swagger-ui-bundle.js ! -name swagger-ui.css ! -name favicon-32x32.png -delete; \
     rm -rf /opt/venv/lib/python3*/site-packages/swagger_ui/templates
 
-# The wheel, installed into both virtualenvs from the same file.
+# The wheel, installed into both virtualenvs from the same file. Built against the
+# full C API (docs/building.md): this image runs one known Python, so it needs no
+# abi3 portability, and lists convert faster (bench/limited_api.py). The lib tests
+# read the same variable to expect the version-specific module file.
+ENV VECDOT_FULL_API=1
 COPY lib/ lib/
 RUN set -eux; \
     /opt/test/bin/pip wheel --no-deps --no-build-isolation --no-index --wheel-dir /wheels ./lib; \

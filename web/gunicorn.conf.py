@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.http import message, wsgi
 from gunicorn.workers import gthread
 
@@ -135,10 +135,49 @@ accesslog = "-"
 errorlog = "-"
 # The path without the query (%(U)s): a GET /dot query can be 64 KiB of numbers, which
 # would cost more to log than to compute and is the client's data, not ours to keep.
-# %(L)s is the request time in seconds.
+# %(L)s is the request time in seconds; %(p)s the worker's pid (<pid>), which gives the
+# per-worker request counts (docs/web.md, Workers).
 # Behind the front proxy %(h)s is the proxy; the client is the X-Forwarded-For it adds.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s "%(a)s" "%({x-forwarded-for}i)s"'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s %(p)s "%(a)s" "%({x-forwarded-for}i)s"'
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+class AccessFieldsLogger(glogging.Logger):
+    """gunicorn's logger, computing for each access-log line only the fields the format names.
+
+    gunicorn's own atoms() builds every field any format could use, one per request
+    header, response header and WSGI environ entry (about 40 for a GET /), and escapes
+    each. The line is the same; tests/web/test_web_gunicorn.py renders it both ways.
+    """
+
+    def atoms(self, resp, req, environ, request_time):
+        status = resp.status
+        forwarded_for = "-"
+        for name, value in req.headers:  # as gunicorn's: the last of repeated headers
+            if name == "X-FORWARDED-FOR":
+                forwarded_for = value
+        return {
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "t": self.now(),
+            "m": environ.get("REQUEST_METHOD"),
+            "U": environ.get("PATH_INFO"),
+            "H": environ.get("SERVER_PROTOCOL"),
+            "s": status.split(None, 1)[0] if isinstance(status, str) else status,
+            "B": getattr(resp, "sent", None),
+            "L": f"{request_time.seconds}.{request_time.microseconds:06d}",
+            "p": f"<{os.getpid()}>",
+            "a": environ.get("HTTP_USER_AGENT", "-"),
+            "{x-forwarded-for}i": forwarded_for,
+        }
+
+
+logger_class = AccessFieldsLogger
+
+# --- HTTP parsing ---------------------------------------------------------------------
+# gunicorn's C parser (gunicorn_h1c, pinned in requirements.txt). "fast" rather than
+# "auto": without the package gunicorn refuses to start instead of silently falling back
+# to the pure-Python parser, which costs more CPU per request (docs/web.md).
+http_parser = "fast"
 
 # --- Request limits, set from the app's own so the app, not gunicorn, answers -------
 # The query string can be VECDOT_MAX_QUERY_BYTES long; 1 KiB more covers the method,
@@ -150,6 +189,24 @@ limit_request_field_size = 4096  # no header it reads is long; cookies are not u
 # No `gunicornc` here: the control socket would be written under $HOME (read-only in the
 # container) and two servers on one host would share its path.
 control_socket_disable = True
+
+
+# --- Keep-alive connections spread over the workers -----------------------------------
+# Every worker accepts from one shared socket, and a keep-alive connection stays with the
+# worker that accepted it. Connections opened while only one worker is up (the others
+# still booting, or one being replaced after max_requests or a crash) all land on it and
+# stay there as long as the client keeps them busy: wrk -c16 against 2 workers served
+# everything from one of them in 2 starts out of 3, at half the throughput. So the 100th
+# request on a connection is answered with "Connection: close": the client reconnects,
+# and the next accept goes to whichever worker is free, an idle one waking first. The
+# cost is one TCP handshake per 100 requests (tests/web/test_web_workers.py).
+KEEPALIVE_REQUESTS = 100
+
+
+def pre_request(worker, req):
+    if req.req_number >= KEEPALIVE_REQUESTS:
+        req.must_close = True
+    worker.log.debug("%s %s", req.method, req.path)  # gunicorn's default pre_request
 
 
 # --- Metrics: prometheus_client's multiprocess mode (web/vecdot_web/metrics.py) --------

@@ -19,11 +19,6 @@ from pythons import Python
 REPO = Path(__file__).resolve().parents[2]
 # The seconds-long leak loops and crash isolation (-m slow) run in make test-lib.
 MARKERS = "not slow"
-# tests/lib asserts an abi3 module file, which only the abi3 build has; the full build
-# is checked by its own file name instead (test_install.py). Drop this once that test
-# reads VECDOT_FULL_API (.github/workflows/wheels.yml and the Makefile's wheels target
-# deselect it the same way).
-FULL_API_DESELECT = ["--deselect", "tests/lib/test_extension.py::test_built_for_the_limited_api"]
 
 _PROBE = ("import sysconfig, vecdot._vecdot as m\n"
           "print(m.__file__)\nprint(sysconfig.get_config_var('EXT_SUFFIX'))\n")
@@ -107,9 +102,9 @@ class Runner:
         probe = self._sh([python, "-c", _PROBE], cwd=REPO / "tests", timeout=60)
         module, suffix = (probe.stdout.split("\n") + ["", ""])[:2]
         command = [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", MARKERS, "lib"]
-        if case.build == "full":
-            command += FULL_API_DESELECT
-        env = self.clean_env(HYPOTHESIS_STORAGE_DIRECTORY=str(venv / "hypothesis"))
+        # tests/lib reads VECDOT_FULL_API to know which module file name to expect.
+        env = self.clean_env(HYPOTHESIS_STORAGE_DIRECTORY=str(venv / "hypothesis"),
+                             VECDOT_FULL_API="1" if case.build == "full" else "0")
         tests = subprocess.run([str(c) for c in command], cwd=REPO / "tests", env=env,
                                capture_output=True, text=True, timeout=1800)
         lines = tests.stdout.strip().splitlines()

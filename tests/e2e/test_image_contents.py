@@ -57,11 +57,14 @@ def test_image_runs_as_a_fixed_non_root_user(image):
 
 
 def test_image_runs_the_extension_it_compiled(image):
-    # The abi3 module from the build stage's wheel, in the runtime's virtualenv.
+    # The build stage's full-API wheel, for the image's own CPython, in the runtime's
+    # virtualenv: the module carries that CPython's suffix, not abi3's.
     out = in_image(image, "python", "-c",
-                   "import vecdot, vecdot._vecdot as m; print(m.__file__); print(vecdot.dot([1, 2], [3, 4]))")
-    path, result = out.split()
-    assert path.startswith("/opt/venv/") and path.endswith(".abi3.so")
+                   "import sysconfig, vecdot, vecdot._vecdot as m; print(m.__file__);"
+                   " print(sysconfig.get_config_var('EXT_SUFFIX')); print(vecdot.dot([1, 2], [3, 4]))")
+    path, suffix, result = out.split()
+    assert path.startswith("/opt/venv/") and path.endswith("/_vecdot" + suffix)
+    assert suffix.startswith(".cpython-313-")
     assert result == "11.0"
 
 

@@ -1,15 +1,17 @@
 """The real server: gunicorn started with web/gunicorn.conf.py, called over HTTP, stopped by SIGTERM."""
 
+import datetime
 import http.client
 import json
 import os
 import runpy
 import signal
 import socket
+from types import SimpleNamespace
 
 import gunicorn_process
 import pytest
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.config import Config
 from gunicorn.http import message, wsgi
 from gunicorn.workers import gthread
@@ -174,3 +176,29 @@ def test_a_response_head_and_body_leave_in_one_write(monkeypatch):
     assert len(sock.calls) == 1
     head, _, body = sock.calls[0].partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK") and body == b'{"result":11.0,"n":2}'
+
+
+@pytest.mark.parametrize("headers", [
+    [("HOST", "t"), ("USER-AGENT", 'curl/8 "quoted"')],
+    [("HOST", "t"), ("X-FORWARDED-FOR", "192.0.2.1"), ("X-FORWARDED-FOR", "192.0.2.2")],
+    [],
+])
+def test_access_log_line_is_gunicorns_own(monkeypatch, headers):
+    # The config's logger computes only the fields its format names; the line it writes
+    # must be the one gunicorn's full atoms() would give, quotes escaped alike.
+    config = load_config(monkeypatch)
+    cfg = Config()
+    cfg.set("access_log_format", config["access_log_format"])
+    environ = {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "GET", "PATH_INFO": "/dot",
+               "QUERY_STRING": "a=1&b=2", "RAW_URI": "/dot?a=1&b=2", "SERVER_PROTOCOL": "HTTP/1.1",
+               **{"HTTP_" + name.replace("-", "_"): value for name, value in headers}}
+    req = SimpleNamespace(headers=headers)
+    resp = SimpleNamespace(status="200 OK", sent=76, headers=[("Content-Type", "application/json")])
+    took = datetime.timedelta(microseconds=1234)
+    lines = []
+    for logger in (glogging.Logger(cfg), config["logger_class"](cfg)):
+        monkeypatch.setattr(logger, "now", lambda: "[04/Dec/2026:18:00:00 +0000]")
+        atoms = logger.atoms_wrapper_class(logger.atoms(resp, req, environ, took))
+        lines.append(cfg.access_log_format % atoms)
+    assert lines[0] == lines[1]
+    assert f"<{os.getpid()}>" in lines[1]

@@ -110,7 +110,7 @@ def docker_python(image, *args, timeout=900):
 
 
 def step_py313(image, quick):
-    micro_args = ["/bench/micro.py", "--only", PY313_CONTENDERS, "--max-n", "1000000", "--out", "-"]
+    micro_args = ["/bench/micro.py", "--only", PY313_CONTENDERS, "--max-n", "1000000"]
     return {"micro313": docker_python(image, *micro_args, *(["--quick"] if quick else [])),
             "rounding": docker_python(image, "/bench/rounding.py", "--cases", "100" if quick else "300")}
 

@@ -139,6 +139,7 @@ def on_threads(impl, a, b):
     return [impl.dot(x, y, accurate=True, threads=t) for t in THREADS]
 
 
+@pytest.mark.slow  # vectors of several chunks: seconds each on the pure-Python backend
 @pytest.mark.parametrize("log10_condition", [0, 16, 100, 300])
 def test_accurate_on_threads_is_correctly_rounded_at_any_condition_number(impl, log10_condition):
     # Three chunks and a tail: threads share the compensated pass and, when it
@@ -147,6 +148,7 @@ def test_accurate_on_threads_is_correctly_rounded_at_any_condition_number(impl, 
     assert on_threads(impl, a, b) == [exact_rounded(a, b)] * len(THREADS)
 
 
+@pytest.mark.slow  # vectors of several chunks: seconds each on the pure-Python backend
 def test_accurate_on_threads_with_one_ill_conditioned_chunk(impl):
     # Well-conditioned everywhere but chunk 2, where products near 1e200
     # cancel in pairs and leave the other chunks' sum to be found exactly.
@@ -160,6 +162,7 @@ def test_accurate_on_threads_with_one_ill_conditioned_chunk(impl):
     assert on_threads(impl, a, b) == [want] * len(THREADS)
 
 
+@pytest.mark.slow  # vectors of several chunks: seconds each on the pure-Python backend
 @pytest.mark.parametrize(
     "special, at, expected",
     [
@@ -176,6 +179,7 @@ def test_accurate_on_threads_with_a_special_in_one_chunk(impl, special, at, expe
     assert all(math.isnan(g) for g in got) if expected == "nan" else got == [expected] * len(THREADS)
 
 
+@pytest.mark.slow  # vectors of several chunks: seconds each on the pure-Python backend
 @pytest.mark.parametrize(
     "big, expected",
     [

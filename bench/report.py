@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from http_load import ENDPOINTS, proxy_cost
-from targets import ALONE_FROM
 
 BEGIN = "<!-- make bench writes from here to the end marker (bench/report.py); edit that, not this block -->"
 END = "<!-- end of what make bench writes -->"
@@ -115,8 +114,8 @@ def alone_section(results):
         return NOT_MEASURED
     rows = [[f"{int(n):,}", fmt_ns(r["vecdot"]), fmt_ns(r["numpy"]), f"{r['numpy_over_vecdot']:.2f}x"]
             for n, r in by_n(alone["sizes"])]
-    return (f"Each library in blocks of its own, alternating (`bench/alone.py`); target 1 reads "
-            f"these from n = {ALONE_FROM:,}.\n\n"
+    return ("Each library in fresh processes of its own, best of three (`bench/alone.py`); "
+            "target 1 reads these at every n.\n\n"
             + table(["n", "`vecdot` (default threads)", "`numpy`", "numpy / vecdot"], rows))
 
 

@@ -26,7 +26,6 @@ def _ns(micro, n, name):
 
 # Issue 13: numpy/vecdot >= 1 at each of these n, each library alone (bench/alone.py).
 ALONE_SIZES = [3, 100, 1_000, 10_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000]
-ALONE_FROM = ALONE_SIZES[0]  # where bench/report.py says target 1 reads the each-alone figures
 
 
 def target1(micro, alone):
